@@ -1,0 +1,59 @@
+# Lantern: two commands on a fresh machine, `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install serve test lint typecheck pytest openapi locales locales-extract locales-update locales-compile bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) locales-compile
+
+## make serve: install, create development keys, migrate SQLite, serve on $(HOST):$(PORT) (docs at /docs)
+serve: install
+	$(BIN)/lantern keys init --if-missing
+	$(BIN)/lantern db upgrade
+	$(BIN)/lantern serve --host $(HOST) --port $(PORT)
+
+## make test: lint, type-check and run the whole suite (SQLite; .ci/run adds PostgreSQL)
+test: install lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+## make openapi: regenerate openapi/openapi.json from the app (the contract test compares it)
+openapi: $(STAMP)
+	$(BIN)/lantern openapi --out openapi/openapi.json
+
+## translations: extract English source strings, merge them into every language, compile
+locales-extract: $(STAMP)
+	$(BIN)/lantern i18n extract
+
+locales-update: locales-extract
+	$(BIN)/lantern i18n update
+
+locales-compile: $(STAMP)
+	$(BIN)/lantern i18n compile
+
+locales: locales-update locales-compile
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,145 @@
+"""The application factory: wiring only."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from backend.audit.controllers import AuditController
+from backend.auth.controllers import AuthController, DeviceController, provide_principal
+from backend.auth.middleware import BearerAuthenticationMiddleware
+from backend.auth.passwords import PasswordHasher
+from backend.crypto.keys import KeyFileError, load_key_file
+from backend.db.engine import Database
+from backend.db.session import provide_db_session
+from backend.errors import exception_handlers
+from backend.health.controllers import HealthController
+from backend.observability import configure_logging, with_request_context
+from backend.operations.controllers import OperationController
+from backend.runtime import Runtime
+from backend.settings import Settings
+from backend.users.controllers import UserController
+
+__all__ = ["ConfigurationError", "build_runtime", "create_app"]
+
+API_VERSION = "1.0.0"
+DOCS_PATH = "/docs"
+_PUBLIC_PATHS = [f"^{DOCS_PATH}", "^/health/"]
+
+logger = logging.getLogger("lantern.app")
+
+
+class LanternApp(Litestar):
+    """Litestar, with request ids and access logging around everything it does."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await with_request_context(super().__call__, scope, receive, send)
+
+
+class ConfigurationError(Exception):
+    """The server refuses to start with this configuration."""
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Load keys and open the database for one worker.
+
+    Raises:
+        ConfigurationError: missing or unsafe keys, or development keys in production.
+    """
+    try:
+        keyring = load_key_file(settings.effective_key_file)
+    except KeyFileError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if settings.mode == "production" and keyring.development:
+        raise ConfigurationError(
+            f"refusing to start in production mode with development keys from "
+            f"{settings.effective_key_file}: create production keys with "
+            "`lantern keys init --production` and point LANTERN_KEY_FILE at them"
+        )
+    return Runtime(
+        settings=settings, keyring=keyring, db=Database(settings), hasher=PasswordHasher(settings)
+    )
+
+
+def _provide_runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
+    """Build the Litestar application.
+
+    Args:
+        settings: Configuration; read from the environment when omitted.
+        runtime: A prepared runtime (tests); built from ``settings`` when omitted.
+    """
+    settings = settings or (runtime.settings if runtime else Settings())
+    configure_logging(settings.log_level)
+    runtime = runtime or build_runtime(settings)
+
+    async def _dispose(app: Litestar) -> None:
+        await app.state.runtime.db.dispose()
+
+    middleware: list[Any] = []
+    if settings.rate_limit_per_minute:
+        middleware.append(
+            RateLimitConfig(
+                rate_limit=("minute", settings.rate_limit_per_minute), exclude=_PUBLIC_PATHS
+            ).middleware
+        )
+    middleware.append(DefineMiddleware(BearerAuthenticationMiddleware, exclude=_PUBLIC_PATHS))
+
+    return LanternApp(
+        route_handlers=[
+            AuthController,
+            DeviceController,
+            UserController,
+            OperationController,
+            AuditController,
+            HealthController,
+        ],
+        dependencies={
+            "runtime": Provide(_provide_runtime, sync_to_thread=False),
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        state=State({"runtime": runtime}),
+        middleware=middleware,
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        cors_config=CORSConfig(allow_origins=settings.cors_origins)
+        if settings.cors_origins
+        else None,
+        request_max_body_size=settings.max_request_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Lantern API",
+            version=API_VERSION,
+            description=(
+                "The server behind Lantern's caseworker app. Errors are RFC 9457 problem "
+                "details (`application/problem+json`) whose `type` is a stable "
+                "`urn:lantern:problem:<slug>`."
+            ),
+            path=DOCS_PATH,
+            render_plugins=[SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="Opaque token"
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        on_shutdown=[_dispose],
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Sign-in, bearer tokens, devices, and who may call what."""

@@ -1,0 +1,50 @@
+"""Request and response bodies of sign-in, sign-out, /me and device revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from backend.auth.principal import Role
+
+__all__ = ["DeviceRevoked", "Me", "TokenRequest", "TokenResponse"]
+
+
+class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Credentials, and the device the token is for (phones send it; browsers need not)."""
+
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    device_id: uuid.UUID | None = None
+
+
+class TokenResponse(msgspec.Struct, kw_only=True):
+    """A bearer token; send it as ``Authorization: Bearer <access_token>``."""
+
+    access_token: str
+    token_type: str
+    expires_at: dt.datetime
+    role: Role
+    user_id: uuid.UUID
+    device_id: uuid.UUID | None
+
+
+class Me(msgspec.Struct, kw_only=True):
+    """The caller, as the server sees them."""
+
+    id: uuid.UUID
+    username: str
+    role: Role
+    device_id: uuid.UUID | None
+    operations: list[uuid.UUID]
+
+
+class DeviceRevoked(msgspec.Struct, kw_only=True):
+    """A revoked device and how many live tokens it lost."""
+
+    device_id: uuid.UUID
+    revoked_at: dt.datetime
+    tokens_revoked: int

@@ -1,0 +1,1 @@
+"""Key management, key derivation and (next) envelope encryption and pseudonyms."""

@@ -1,0 +1,1 @@
+"""Database: engine, base model, models and Alembic migrations."""

@@ -1,0 +1,330 @@
+"""Gettext catalogues under ``locales/``: extraction, compilation, lookup, negotiation.
+
+English is the source language. One domain, ``lantern``, holds the texts of
+the screening instruments and of the API's messages. A translation is
+*reviewed* once a qualified translator has approved it: in the ``.po`` file
+that is a message without the ``fuzzy`` flag (the flag translators' tools
+clear on approval). Unreviewed translations are still served, marked as such.
+
+Compiling writes, beside each ``.po``, the ``.mo`` that gettext reads and a
+``.review.json`` listing the unreviewed messages (``.mo`` files cannot carry
+flags). Both are build output, never committed; they are rebuilt at install
+(``make``) and at start-up whenever a ``.po`` is newer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import msgspec
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po, write_po
+
+__all__ = [
+    "DOMAIN",
+    "LOCALES_DIR",
+    "SOURCE_LANGUAGE",
+    "Catalogs",
+    "Language",
+    "Translator",
+    "compile_catalogs",
+    "extract_template",
+    "get_catalogs",
+    "placeholders",
+    "translator_for",
+    "update_catalogs",
+]
+
+DOMAIN = "lantern"
+SOURCE_LANGUAGE = "en"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+_ROOT = LOCALES_DIR.parent
+_CONTEXT_SEP = "\x04"  # how gettext joins msgctxt and msgid in a .mo
+
+_METHOD_MAP = [
+    ("backend/**.py", "python"),
+    ("screening/instruments/**.toml", "screening.extract:extract_instrument"),
+]
+_KEYWORDS = {"_": None, "N_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, do not translate yet"
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{name}`` and ``%(name)s`` placeholders of a message, sorted."""
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def _po_path(language: str, root: Path) -> Path:
+    return root / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def extract_template(root: Path = LOCALES_DIR) -> Path:
+    """Extract every English source string into ``locales/lantern.pot``."""
+    template = Catalog(project="Lantern", version="1", charset="utf-8", fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(_ROOT), method_map=_METHOD_MAP, keywords=_KEYWORDS, comment_tags=("TRANSLATORS:",)
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    out = root / f"{DOMAIN}.pot"
+    with out.open("wb") as fh:
+        write_po(fh, template, width=100, sort_by_file=True)
+    return out
+
+
+def update_catalogs(root: Path = LOCALES_DIR) -> list[str]:
+    """Merge the template into every language's ``.po`` (new strings arrive untranslated)."""
+    with (root / f"{DOMAIN}.pot").open("rb") as fh:
+        template = read_po(fh)
+    updated = []
+    for language in available_languages(root):
+        path = _po_path(language, root)
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=language)
+        catalog.update(template, update_header_comment=False)
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100, ignore_obsolete=True)
+        updated.append(language)
+    return updated
+
+
+def available_languages(root: Path = LOCALES_DIR) -> list[str]:
+    """Languages with a ``.po`` under ``root``, sorted."""
+    return sorted(p.parent.parent.name for p in root.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+class _Review(msgspec.Struct):
+    unreviewed: list[str]
+    untranslated: list[str]
+
+
+def _key(context: str | None, msgid: str) -> str:
+    return f"{context}{_CONTEXT_SEP}{msgid}" if context else msgid
+
+
+def _compile_one(po: Path) -> None:
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=po.parent.parent.name)
+    unreviewed: list[str] = []
+    untranslated: list[str] = []
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        key = _key(message.context, msgid)
+        if not message.string:
+            untranslated.append(key)
+        elif message.fuzzy:
+            unreviewed.append(key)
+    with po.with_suffix(".mo").open("wb") as fh:
+        write_mo(fh, catalog, use_fuzzy=True)
+    po.with_suffix(".review.json").write_bytes(
+        msgspec.json.encode(
+            _Review(unreviewed=sorted(unreviewed), untranslated=sorted(untranslated))
+        )
+    )
+
+
+def compile_catalogs(root: Path = LOCALES_DIR, *, force: bool = False) -> list[str]:
+    """Compile every ``.po`` whose ``.mo`` is missing or older; returns the languages compiled."""
+    compiled = []
+    for language in available_languages(root):
+        po = _po_path(language, root)
+        mo = po.with_suffix(".mo")
+        review = po.with_suffix(".review.json")
+        stale = (
+            force
+            or not mo.exists()
+            or not review.exists()
+            or min(mo.stat().st_mtime, review.stat().st_mtime) < po.stat().st_mtime
+        )
+        if stale:
+            _compile_one(po)
+            compiled.append(language)
+    return compiled
+
+
+@dataclass(frozen=True)
+class Language:
+    """A shipped language and how much of it a qualified translator has reviewed."""
+
+    code: str
+    name: str
+    english_name: str
+    messages: int
+    unreviewed: int
+    untranslated: int
+
+    @property
+    def status(self) -> str:
+        """``source``, ``reviewed``, ``partially_reviewed`` or ``unreviewed``."""
+        if self.code == SOURCE_LANGUAGE:
+            return "source"
+        if self.unreviewed == 0 and self.untranslated == 0:
+            return "reviewed"
+        if self.unreviewed + self.untranslated >= self.messages:
+            return "unreviewed"
+        return "partially_reviewed"
+
+
+def _display(code: str) -> tuple[str, str]:
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return code, code
+    return (locale.get_display_name(locale) or code), (locale.get_display_name("en") or code)
+
+
+class Translator:
+    """Translates English source strings into one language; knows what was reviewed."""
+
+    def __init__(
+        self,
+        language: str,
+        messages: dict[str, str] | None = None,
+        unreviewed: frozenset[str] = frozenset(),
+    ) -> None:
+        self.language = language
+        self._messages = messages or {}
+        self._unreviewed = unreviewed
+
+    def __call__(self, message: str) -> str:
+        """The translation of ``message``, or ``message`` itself."""
+        return self._messages.get(message) or message
+
+    def lookup(self, context: str | None, msgid: str) -> tuple[str, bool] | None:
+        """``(text, reviewed)`` for a message, or ``None`` when it is not translated.
+
+        For the source language every text is its own reviewed translation.
+        """
+        if self.language == SOURCE_LANGUAGE:
+            return msgid, True
+        key = _key(context, msgid)
+        text = self._messages.get(key)
+        if not text:
+            return None
+        return text, key not in self._unreviewed
+
+
+def _read_compiled(mo: Path) -> dict[str, str]:
+    with mo.open("rb") as fh:
+        catalog = read_mo(fh)
+    messages: dict[str, str] = {}
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        text = message.string if isinstance(message.string, str) else message.string[0]
+        messages[_key(message.context, msgid)] = text
+    return messages
+
+
+@dataclass
+class Catalogs:
+    """Every compiled language, loaded once per process."""
+
+    root: Path
+    translators: dict[str, Translator] = field(default_factory=dict)
+    languages: dict[str, Language] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path = LOCALES_DIR) -> Catalogs:
+        """Compile what is stale, then load every language."""
+        compile_catalogs(root)
+        catalogs = cls(root=root)
+        template_size = 0
+        pot = root / f"{DOMAIN}.pot"
+        if pot.exists():
+            with pot.open("rb") as fh:
+                template_size = sum(1 for m in read_po(fh) if m.id)
+        name, english = _display(SOURCE_LANGUAGE)
+        catalogs.translators[SOURCE_LANGUAGE] = Translator(SOURCE_LANGUAGE)
+        catalogs.languages[SOURCE_LANGUAGE] = Language(
+            SOURCE_LANGUAGE, name, english, template_size, 0, 0
+        )
+        for language in available_languages(root):
+            po = _po_path(language, root)
+            review = msgspec.json.decode(po.with_suffix(".review.json").read_bytes(), type=_Review)
+            catalogs.translators[language] = Translator(
+                language, _read_compiled(po.with_suffix(".mo")), frozenset(review.unreviewed)
+            )
+            name, english = _display(language)
+            catalogs.languages[language] = Language(
+                language,
+                name,
+                english,
+                template_size,
+                len(review.unreviewed),
+                len(review.untranslated),
+            )
+        return catalogs
+
+    def negotiate(self, accept_language: str | None) -> str:
+        """The best shipped language for an ``Accept-Language`` header (English by default)."""
+        for tag in _parse_accept_language(accept_language or ""):
+            match = self._match(tag)
+            if match:
+                return match
+        return SOURCE_LANGUAGE
+
+    def _match(self, tag: str) -> str | None:
+        wanted = tag.replace("-", "_").lower()
+        by_lower = {code.lower(): code for code in self.translators}
+        if wanted in by_lower:
+            return by_lower[wanted]
+        aliases = {"zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "tl": "fil", "in": "id"}
+        if wanted in aliases and aliases[wanted] in self.translators:
+            return aliases[wanted]
+        base = wanted.split("_")[0]
+        if base in by_lower:
+            return by_lower[base]
+        if base in aliases and aliases[base] in self.translators:
+            return aliases[base]
+        return None
+
+    def translator(self, language: str) -> Translator:
+        """The translator of a shipped language (English if not shipped)."""
+        return self.translators.get(language) or self.translators[SOURCE_LANGUAGE]
+
+
+def _parse_accept_language(header: str) -> list[str]:
+    """Language tags by descending preference (RFC 9110 section 12.5.4)."""
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:32]):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip()
+        if not tag or tag == "*" or len(tag) > 35:
+            continue
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+@cache
+def get_catalogs() -> Catalogs:
+    """The process-wide catalogues (loaded on first use)."""
+    return Catalogs.load()
+
+
+def translator_for(accept_language: str | None) -> Translator:
+    """The best translator for an ``Accept-Language`` header."""
+    catalogs = get_catalogs()
+    return catalogs.translator(catalogs.negotiate(accept_language))

@@ -1,0 +1,1 @@
+"""Operations (one intervention at one site) and their members."""

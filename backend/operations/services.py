@@ -1,0 +1,177 @@
+"""Creating operations and managing their members."""
+
+from __future__ import annotations
+
+import uuid
+
+from babel import Locale
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.auth.principal import Principal
+from backend.db.base import utcnow
+from backend.db.models import Operation, OperationMember, User
+from backend.errors import FieldError, NotFound, ValidationFailed
+from backend.i18n import N_
+from backend.operations.repositories import OperationRepository
+from backend.operations.schemas import OperationCreate
+from backend.runtime import Runtime
+from backend.users.repositories import UserRepository
+
+__all__ = ["OperationService"]
+
+_COUNTRIES = frozenset(
+    code
+    for code in Locale("en").territories
+    if isinstance(code, str) and len(code) == 2 and code.isalpha()
+)
+_MEMBER_ROLES = ("caseworker", "coordinator")
+
+
+class OperationService:
+    """Operations are visible to their members only."""
+
+    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.operations = OperationRepository(session)
+        self.users = UserRepository(session)
+        self.audit = AuditLog(session, runtime.keyring)
+
+    async def create(self, principal: Principal, data: OperationCreate) -> Operation:
+        """Create an operation; its creator becomes its first member.
+
+        Raises:
+            ValidationFailed: unknown country code, or an end before the start.
+        """
+        country = data.country.upper()
+        errors = []
+        if country not in _COUNTRIES:
+            errors.append(
+                FieldError(field="country", reason="not an ISO 3166-1 alpha-2 country code")
+            )
+        if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+            errors.append(FieldError(field="ends_on", reason="is before starts_on"))
+        if errors:
+            raise ValidationFailed(errors=errors)
+        now = utcnow()
+        operation = Operation(
+            id=uuid.uuid4(),
+            name=data.name.strip(),
+            country=country,
+            site=data.site.strip(),
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            created_by=principal.user_id,
+            created_at=now,
+        )
+        self.operations.add(operation)
+        await self.operations.flush()
+        self.operations.add_member(
+            OperationMember(
+                operation_id=operation.id,
+                user_id=principal.user_id,
+                added_by=principal.user_id,
+                added_at=now,
+            )
+        )
+        await self.audit.append(
+            AuditEvent(
+                action="operation.create",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="operation",
+                object_id=str(operation.id),
+            )
+        )
+        return operation
+
+    def _not_found(self, principal: Principal, operation_id: uuid.UUID, action: str) -> NotFound:
+        return NotFound(
+            N_("No such operation among yours."),
+            side_effects=[
+                audit_side_effect(
+                    AuditEvent(
+                        action=action,
+                        outcome="denied",
+                        actor_id=principal.user_id,
+                        actor_role=principal.role,
+                        object_type="operation",
+                        object_id=str(operation_id),
+                        detail={"reason": "not_a_member_or_missing"},
+                    ),
+                    self.runtime.keyring,
+                )
+            ],
+        )
+
+    async def get(self, principal: Principal, operation_id: uuid.UUID) -> Operation:
+        """An operation the caller belongs to (else not found, audited)."""
+        operation = await self.operations.get_for_member(operation_id, principal.user_id)
+        if operation is None:
+            raise self._not_found(principal, operation_id, "operation.read")
+        return operation
+
+    async def list_mine(self, principal: Principal) -> list[Operation]:
+        """The caller's operations."""
+        return await self.operations.list_for_member(principal.user_id)
+
+    async def operation_ids_of(self, principal: Principal) -> list[uuid.UUID]:
+        """Ids of the caller's operations."""
+        return await self.operations.ids_for_member(principal.user_id)
+
+    async def add_member(
+        self, principal: Principal, operation_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[OperationMember, User, bool]:
+        """Add a caseworker or coordinator to an operation the caller belongs to.
+
+        Returns:
+            The membership, its user, and whether it is new (adding twice is a no-op).
+
+        Raises:
+            NotFound: the operation is not one of the caller's.
+            ValidationFailed: no such user, or the user's role cannot be a member.
+        """
+        if await self.operations.get_for_member(operation_id, principal.user_id) is None:
+            raise self._not_found(principal, operation_id, "operation.add_member")
+        user = await self.users.get(user_id)
+        if user is None or user.disabled_at is not None:
+            raise ValidationFailed(
+                errors=[FieldError(field="user_id", reason="no such active user")]
+            )
+        if user.role not in _MEMBER_ROLES:
+            raise ValidationFailed(
+                errors=[
+                    FieldError(
+                        field="user_id", reason=f"a {user.role} cannot be a member of an operation"
+                    )
+                ]
+            )
+        existing = await self.operations.get_member(operation_id, user_id)
+        if existing is not None:
+            return existing, user, False
+        member = OperationMember(
+            operation_id=operation_id,
+            user_id=user_id,
+            added_by=principal.user_id,
+            added_at=utcnow(),
+        )
+        self.operations.add_member(member)
+        await self.audit.append(
+            AuditEvent(
+                action="operation.add_member",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="operation",
+                object_id=str(operation_id),
+                detail={"user_id": str(user_id)},
+            )
+        )
+        return member, user, True
+
+    async def members(
+        self, principal: Principal, operation_id: uuid.UUID
+    ) -> list[tuple[OperationMember, User]]:
+        """Members of one of the caller's operations."""
+        if await self.operations.get_for_member(operation_id, principal.user_id) is None:
+            raise self._not_found(principal, operation_id, "operation.list_members")
+        return await self.operations.members(operation_id)

@@ -1,0 +1,83 @@
+"""Runtime configuration, read from the environment (prefix ``LANTERN_``) and ``.env``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Every field maps to ``LANTERN_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LANTERN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses to start with development keys or debug output.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite database and keys live."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default `sqlite+aiosqlite:///<data_dir>/lantern.db`.",
+    )
+    key_file: Path | None = Field(
+        default=None, description="Master key file (mode 0600); default `<data_dir>/lantern.key`."
+    )
+    token_lifetime_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
+    # RFC 9106 section 4, second recommended option (memory-constrained): t=3, m=64 MiB.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
+    argon2_max_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Password hashes computed at once per worker."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per client address per minute; 0 disables."
+    )
+    login_account_max_failures: int = Field(default=5, ge=1)
+    login_address_max_failures: int = Field(
+        default=50, ge=1, description="Higher than per account: field offices share one address."
+    )
+    login_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    login_failure_window_seconds: float = Field(default=3600.0, gt=0)
+    trust_forwarded_for: bool = Field(
+        default=False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
+    cors_origins: list[str] = Field(default_factory=list)
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    db_pool_size: int = Field(default=10, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The database URL in force, defaulting to SQLite under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'lantern.db'}"
+
+    @cached_property
+    def effective_key_file(self) -> Path:
+        """The key file in force, defaulting to ``<data_dir>/lantern.key``."""
+        return (self.key_file or self.data_dir / "lantern.key").expanduser().resolve()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured store is SQLite."""
+        return self.effective_database_url.startswith("sqlite")

@@ -1,0 +1,43 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar.testing import AsyncTestClient
+
+from backend.app import create_app
+from tests.conftest import assert_problem, is_postgres, make_settings
+
+
+async def test_live_answers_without_authentication(client: AsyncTestClient) -> None:
+    response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_reports_database_and_migration(client: AsyncTestClient) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["migrations"]
+
+
+async def test_ready_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
+    # An empty SQLite file stands for a database nobody migrated (on either backend).
+    settings = make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/health/ready")
+    assert_problem(response, 503, "not-ready")
+
+
+async def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    url = (
+        "postgresql+asyncpg://postgres@127.0.0.1:1/none"
+        if is_postgres()
+        else f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"
+    )
+    async with AsyncTestClient(app=create_app(make_settings(tmp_path, url))) as client:
+        response = await client.get("/health/ready")
+    assert_problem(response, 503, "not-ready")

@@ -1,0 +1,200 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when asked), keys, an app.
+
+Every test runs against a real database. By default that is a fresh SQLite
+file per test, copied from one migrated template. With
+``LANTERN_TEST_DATABASE_URL=postgresql+asyncpg://…`` the same tests run on
+PostgreSQL: the schema is migrated once and every table emptied after each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from backend.app import build_runtime, create_app
+from backend.crypto.keys import create_key_file
+from backend.db.base import Base
+from backend.db.migrate import upgrade
+from backend.runtime import Runtime
+from backend.settings import Settings
+from backend.users.services import UserService
+
+PG_URL = os.environ.get("LANTERN_TEST_DATABASE_URL")
+PASSWORD = "correct-horse-battery-staple-7"  # synthetic; long enough for the policy
+
+
+def is_postgres() -> bool:
+    """Whether this run is against PostgreSQL."""
+    return bool(PG_URL)
+
+
+async def reset_postgres_schema(url: str) -> None:
+    """Drop everything in the public schema."""
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _truncate_postgres(url: str) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_environment() -> Iterator[None]:
+    """Keep a developer's LANTERN_* variables out of the tests."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("LANTERN_")}
+    for key in saved:
+        if key != "LANTERN_TEST_DATABASE_URL":
+            del os.environ[key]
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once: the PostgreSQL test database, or an SQLite template file."""
+    if PG_URL:
+        asyncio.run(reset_postgres_schema(PG_URL))
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, empty database for one test."""
+    if PG_URL:
+        yield PG_URL
+        await _truncate_postgres(PG_URL)
+        return
+    target = tmp_path / "lantern.db"
+    shutil.copyfile(migrated_template, target)
+    yield f"sqlite+aiosqlite:///{target}"
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
+    """Settings for tests: cheap argon2, no rate limit, a development key file."""
+    key_file = tmp_path / "keys" / "lantern.key"
+    if not key_file.exists():
+        create_key_file(key_file, development=True)
+    values: dict[str, object] = {
+        "data_dir": tmp_path,
+        "key_file": key_file,
+        "database_url": database_url,
+        "argon2_time_cost": 1,
+        "argon2_memory_cost_kib": 1024,
+        "argon2_parallelism": 1,
+        "rate_limit_per_minute": 0,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Runtime:
+    return build_runtime(settings)
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> Litestar:
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Account:
+    """A synthetic account made for a test."""
+
+    id: uuid.UUID
+    username: str
+    role: str
+    password: str = PASSWORD
+
+
+class Accounts:
+    """Makes accounts and signs them in."""
+
+    def __init__(self, runtime: Runtime, client: AsyncTestClient[Litestar]) -> None:
+        self.runtime = runtime
+        self.client = client
+        self._n = 0
+
+    async def create(self, role: str, *, username: str | None = None) -> Account:
+        self._n += 1
+        name = username or f"test-{role}-{self._n}"
+        async with self.runtime.db.session() as session, session.begin():
+            user = await UserService(session, self.runtime).create(
+                actor=None,
+                username=name,
+                password=PASSWORD,
+                role=role,  # type: ignore[arg-type]
+            )
+        return Account(id=user.id, username=user.username, role=role)
+
+    async def token(self, account: Account, *, device_id: uuid.UUID | None = None) -> str:
+        body: dict[str, object] = {"username": account.username, "password": account.password}
+        if device_id:
+            body["device_id"] = str(device_id)
+        response = await self.client.post("/api/v1/auth/token", json=body)
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def headers(self, account: Account, *, device_id: uuid.UUID | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(account, device_id=device_id)}"}
+
+    async def signed_in(
+        self, role: str, *, device_id: uuid.UUID | None = None
+    ) -> tuple[Account, dict[str, str]]:
+        account = await self.create(role)
+        return account, await self.headers(account, device_id=device_id)
+
+
+@pytest.fixture
+def accounts(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Accounts:
+    return Accounts(runtime, client)
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: object, status: int, slug: str) -> dict[str, object]:
+    """Assert an RFC 9457 problem with this status and type; return its body."""
+    resp = response  # httpx.Response
+    assert resp.status_code == status, resp.text  # type: ignore[attr-defined]
+    assert resp.headers["content-type"].startswith(PROBLEM), resp.headers  # type: ignore[attr-defined]
+    body: dict[str, object] = resp.json()  # type: ignore[attr-defined]
+    assert body["type"] == f"urn:lantern:problem:{slug}", body
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    return body
