@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from backend.i18n import N_, translator_for
 from backend.observability import current_request_id
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = [
+    "AUTHENTICATED_PROBLEMS",
     "Conflict",
     "DeviceRevoked",
     "FieldError",
@@ -39,6 +41,7 @@ __all__ = [
     "Unauthenticated",
     "ValidationFailed",
     "exception_handlers",
+    "problem_responses",
     "problem_type",
 ]
 
@@ -61,7 +64,7 @@ class FieldError(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     field: str
     reason: str
-    location: str = "body"
+    location: str
     code: str | None = None
 
 
@@ -172,17 +175,26 @@ _HTTP_STATUS_PROBLEMS: dict[int, tuple[str, str]] = {
 _AT_PATH = re.compile(r" - at `\$\.?(.*)`$")
 
 
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
 def _field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
+    """Field paths and reasons from Litestar's (msgspec's) validation messages."""
     errors: list[FieldError] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "invalid value"))
-        key = str(item.get("key", ""))
         match = _AT_PATH.search(message)
         if match:
             message = message[: match.start()]
+        key = str(item.get("key", ""))
+        if key == "data" or key.startswith("data."):
+            key = key[5:]
+        missing = _MISSING.search(message)
+        if missing:
+            key = f"{key}.{missing.group(1)}" if key else missing.group(1)
         errors.append(
             FieldError(field=key or "$", reason=message, location=str(item.get("source", "body")))
         )
@@ -268,6 +280,36 @@ def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respo
         type=problem_type("internal"), title=_HTTP_STATUS_PROBLEMS[500][1], status=500
     )
     return _respond(request, problem)
+
+
+_STATUS_DESCRIPTIONS = {
+    400: "Malformed request body (`malformed-body`).",
+    401: "Missing, invalid, expired or revoked token (`unauthenticated`), or bad credentials.",
+    403: "Role not admitted (`forbidden`) or device revoked (`device-revoked`: wipe local data).",
+    404: "No such object among those the caller may see (`not-found`).",
+    409: "Conflicts with the current state (`conflict`).",
+    413: "Request body too large (`payload-too-large`).",
+    422: "Invalid values; `errors` lists each field and reason (`validation`).",
+    429: "Rate limited or backing off after failed sign-ins; see `Retry-After`.",
+    503: "Not ready (`not-ready`).",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problems a route can answer with."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_STATUS_DESCRIPTIONS[status],
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+#: Problems any authenticated route may answer with.
+AUTHENTICATED_PROBLEMS = (401, 403, 413, 422, 429)
 
 
 exception_handlers: dict[type[Exception], Callable[..., Response[bytes]]] = {

@@ -53,6 +53,17 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+#: Loggers whose arguments carry data (SQL parameters, request bodies): only
+#: their message template is written, never the values put into it.
+_TEMPLATE_ONLY = ("aiosqlite", "sqlalchemy", "asyncpg", "httpx", "httpcore")
+
+
+def _message(record: logging.LogRecord) -> str:
+    if record.name.startswith(_TEMPLATE_ONLY):
+        return str(record.msg)
+    return _BEARER.sub("Bearer [redacted]", record.getMessage())
+
+
 class JSONFormatter(logging.Formatter):
     """One JSON object per line, with allow-listed fields only."""
 
@@ -62,7 +73,7 @@ class JSONFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "msg": _BEARER.sub("Bearer [redacted]", record.getMessage()),
+            "msg": _message(record),
         }
         request_id = _request_id.get()
         if request_id:
@@ -84,6 +95,8 @@ def configure_logging(level: str) -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    for name in _TEMPLATE_ONLY:
+        logging.getLogger(name).setLevel(logging.WARNING)
     # Our own access log replaces uvicorn's, which would print query strings.
     logging.getLogger("uvicorn.access").disabled = True
 

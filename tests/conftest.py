@@ -13,12 +13,13 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -125,9 +126,20 @@ def app(runtime: Runtime) -> Litestar:
     return create_app(runtime=runtime)
 
 
+@asynccontextmanager
+async def client_for(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling ``app`` in this event loop (asyncpg connections are loop-bound)."""
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        try:
+            yield client
+        finally:
+            await app.state.runtime.db.dispose()
+
+
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as test_client:
         yield test_client
 
 
@@ -144,10 +156,11 @@ class Account:
 class Accounts:
     """Makes accounts and signs them in."""
 
-    def __init__(self, runtime: Runtime, client: AsyncTestClient[Litestar]) -> None:
+    def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
         self.runtime = runtime
         self.client = client
         self._n = 0
+        self.cached_admin_headers: dict[str, str] | None = None
 
     async def create(self, role: str, *, username: str | None = None) -> Account:
         self._n += 1
@@ -170,8 +183,15 @@ class Accounts:
         token: str = response.json()["access_token"]
         return token
 
-    async def headers(self, account: Account, *, device_id: uuid.UUID | None = None) -> dict[str, str]:
+    async def headers(
+        self, account: Account, *, device_id: uuid.UUID | None = None
+    ) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token(account, device_id=device_id)}"}
+
+    async def remember_admin(self) -> dict[str, str]:
+        """Headers of one admin, made once per test (for property tests' many examples)."""
+        _, self.cached_admin_headers = await self.signed_in("admin")
+        return self.cached_admin_headers
 
     async def signed_in(
         self, role: str, *, device_id: uuid.UUID | None = None
@@ -181,7 +201,7 @@ class Accounts:
 
 
 @pytest.fixture
-def accounts(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Accounts:
+def accounts(runtime: Runtime, client: httpx.AsyncClient) -> Accounts:
     return Accounts(runtime, client)
 
 
@@ -198,3 +218,17 @@ def assert_problem(response: object, status: int, slug: str) -> dict[str, object
     assert body["status"] == status
     assert isinstance(body["title"], str) and body["title"]
     return body
+
+
+@pytest.fixture
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The test's settings as LANTERN_* variables, for the command line."""
+    return {
+        "LANTERN_DATA_DIR": str(settings.data_dir),
+        "LANTERN_KEY_FILE": str(settings.effective_key_file),
+        "LANTERN_DATABASE_URL": settings.effective_database_url,
+        "LANTERN_ARGON2_TIME_COST": "1",
+        "LANTERN_ARGON2_MEMORY_COST_KIB": "1024",
+        "LANTERN_ARGON2_PARALLELISM": "1",
+        "LANTERN_LOG_LEVEL": "WARNING",
+    }

@@ -14,6 +14,7 @@ from backend.audit.repositories import AuditRepository
 from backend.audit.services import AuditLog, Verification
 from backend.auth.guards import allow
 from backend.deps import DbSession, RuntimeDep
+from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 
 __all__ = ["AuditController"]
 
@@ -43,11 +44,19 @@ class AuditController(Controller):
     tags = ["audit"]
     guards = [allow("admin")]
 
-    @get("/verify", summary="Verify the audit chain")
+    @get(
+        "/verify",
+        summary="Verify the audit chain",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
     async def verify(self, db_session: DbSession, runtime: RuntimeDep) -> Verification:
         return await AuditLog(db_session, runtime.keyring).verify()
 
-    @get("/entries", summary="Read audit entries, oldest first")
+    @get(
+        "/entries",
+        summary="Read audit entries, oldest first",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
     async def entries(
         self,
         db_session: DbSession,

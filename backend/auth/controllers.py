@@ -13,6 +13,7 @@ from backend.auth.principal import Principal
 from backend.auth.schemas import DeviceRevoked, Me, TokenRequest, TokenResponse
 from backend.auth.services import AuthService, DeviceService
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.operations.services import OperationService
 from backend.runtime import Runtime
 
@@ -46,6 +47,7 @@ class AuthController(Controller):
         status_code=200,
         summary="Sign in and get a bearer token",
         description="Failed attempts back off per account and per client address (429).",
+        responses=problem_responses(400, 401, 403, 413, 422, 429),
     )
     async def token(
         self,
@@ -74,6 +76,7 @@ class AuthController(Controller):
         guards=[allow("caseworker", "coordinator", "investigator", "admin")],
         status_code=204,
         summary="Revoke the token of this request",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
     async def logout(
         self, principal: CurrentPrincipal, db_session: DbSession, runtime: RuntimeDep
@@ -84,6 +87,7 @@ class AuthController(Controller):
         "/me",
         guards=[allow("caseworker", "coordinator", "investigator", "admin")],
         summary="The signed-in user",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
     async def me(
         self, principal: CurrentPrincipal, db_session: DbSession, runtime: RuntimeDep
@@ -114,6 +118,7 @@ class DeviceController(Controller):
             "naming it, is answered with the `urn:lantern:problem:device-revoked` problem, "
             "whose `action` is `wipe-local-data`."
         ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
     )
     async def revoke(
         self,

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from backend.db.migrate import current_revisions, head_revisions
 from backend.deps import RuntimeDep
-from backend.errors import NotReady
+from backend.errors import NotReady, problem_responses
 from backend.i18n import N_
 
 __all__ = ["HealthController"]
@@ -32,7 +32,12 @@ class HealthController(Controller):
     async def live(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", exclude_from_auth=True, summary="The database is reachable and migrated")
+    @get(
+        "/ready",
+        exclude_from_auth=True,
+        summary="The database is reachable and migrated",
+        responses=problem_responses(503),
+    )
     async def ready(self, runtime: RuntimeDep) -> Health:
         try:
             async with runtime.db.engine.connect() as conn:

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from backend.auth.guards import allow
 from backend.db.models import Operation, OperationMember, User
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.operations.schemas import MemberAdd, MemberOut, OperationCreate, OperationOut
 from backend.operations.services import OperationService
 
@@ -44,7 +45,12 @@ class OperationController(Controller):
     path = "/api/v1/operations"
     tags = ["operations"]
 
-    @post("/", guards=[allow("coordinator")], summary="Create an operation")
+    @post(
+        "/",
+        guards=[allow("coordinator")],
+        summary="Create an operation",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
     async def create(
         self,
         data: JSONBody[OperationCreate],
@@ -54,14 +60,22 @@ class OperationController(Controller):
     ) -> OperationOut:
         return _out(await OperationService(db_session, runtime).create(principal, data))
 
-    @get("/", guards=[allow("caseworker", "coordinator")], summary="Operations I belong to")
+    @get(
+        "/",
+        guards=[allow("caseworker", "coordinator")],
+        summary="Operations I belong to",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
     async def list_mine(
         self, principal: CurrentPrincipal, db_session: DbSession, runtime: RuntimeDep
     ) -> list[OperationOut]:
         return [_out(op) for op in await OperationService(db_session, runtime).list_mine(principal)]
 
     @get(
-        "/{operation_id:uuid}", guards=[allow("caseworker", "coordinator")], summary="One operation"
+        "/{operation_id:uuid}",
+        guards=[allow("caseworker", "coordinator")],
+        summary="One operation",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
     )
     async def get_one(
         self,
@@ -78,6 +92,7 @@ class OperationController(Controller):
         summary="Add a member",
         description="201 when added, 200 when the user already was a member.",
         status_code=201,
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
     )
     async def add_member(
         self,
@@ -92,7 +107,12 @@ class OperationController(Controller):
         )
         return Response(_member(member, user), status_code=201 if created else 200)
 
-    @get("/{operation_id:uuid}/members", guards=[allow("coordinator")], summary="List members")
+    @get(
+        "/{operation_id:uuid}/members",
+        guards=[allow("coordinator")],
+        summary="List members",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+    )
     async def list_members(
         self,
         operation_id: FromPath[uuid.UUID],

@@ -70,4 +70,4 @@ class OperationRepository:
             .where(OperationMember.operation_id == operation_id)
             .order_by(User.username)
         )
-        return [(m, u) for m, u in result.tuples()]
+        return [(row[0], row[1]) for row in result]

@@ -47,10 +47,16 @@ class OperationService:
         errors = []
         if country not in _COUNTRIES:
             errors.append(
-                FieldError(field="country", reason="not an ISO 3166-1 alpha-2 country code")
+                FieldError(
+                    location="body",
+                    field="country",
+                    reason="not an ISO 3166-1 alpha-2 country code",
+                )
             )
         if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-            errors.append(FieldError(field="ends_on", reason="is before starts_on"))
+            errors.append(
+                FieldError(location="body", field="ends_on", reason="is before starts_on")
+            )
         if errors:
             raise ValidationFailed(errors=errors)
         now = utcnow()
@@ -136,13 +142,15 @@ class OperationService:
         user = await self.users.get(user_id)
         if user is None or user.disabled_at is not None:
             raise ValidationFailed(
-                errors=[FieldError(field="user_id", reason="no such active user")]
+                errors=[FieldError(location="body", field="user_id", reason="no such active user")]
             )
         if user.role not in _MEMBER_ROLES:
             raise ValidationFailed(
                 errors=[
                     FieldError(
-                        field="user_id", reason=f"a {user.role} cannot be a member of an operation"
+                        location="body",
+                        field="user_id",
+                        reason=f"a {user.role} cannot be a member of an operation",
                     )
                 ]
             )

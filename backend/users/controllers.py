@@ -11,6 +11,7 @@ from backend.auth.guards import allow
 from backend.auth.principal import Role
 from backend.db.models import User
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.users.schemas import UserCreate, UserOut
 from backend.users.services import UserService
 
@@ -33,7 +34,12 @@ class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
 
-    @post("/", guards=[allow("admin")], summary="Create an account")
+    @post(
+        "/",
+        guards=[allow("admin")],
+        summary="Create an account",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 409),
+    )
     async def create(
         self,
         data: JSONBody[UserCreate],
@@ -46,7 +52,12 @@ class UserController(Controller):
         )
         return _out(user)
 
-    @get("/", guards=[allow("admin", "coordinator")], summary="List accounts")
+    @get(
+        "/",
+        guards=[allow("admin", "coordinator")],
+        summary="List accounts",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
     async def list_users(
         self,
         db_session: DbSession,

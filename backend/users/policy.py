@@ -43,6 +43,11 @@ def _is_repetition(value: str) -> bool:
 
 def _is_sequence(value: str) -> bool:
     """Every character one above (or below) the one before: ``abcdef…``, ``98765…``."""
+    if len(value) < 2:
+        return False
+    if value.isdigit():  # 7890123… wraps around
+        steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(value)}
+        return steps in ({1}, {9})
     steps = {ord(b) - ord(a) for a, b in itertools.pairwise(value)}
     return steps in ({1}, {-1})
 

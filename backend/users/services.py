@@ -47,12 +47,17 @@ class UserService:
         """
         name = normalise_username(username)
         errors = [
-            FieldError(field="password", reason=reason, code="password_policy")
+            FieldError(location="body", field="password", reason=reason, code="password_policy")
             for reason in password_problems(password, username=name)
         ]
         if not _USERNAME.match(name):
             errors.insert(
-                0, FieldError(field="username", reason="3 to 64 letters, digits, '.', '_' or '-'")
+                0,
+                FieldError(
+                    location="body",
+                    field="username",
+                    reason="3 to 64 letters, digits, '.', '_' or '-'",
+                ),
             )
         if errors:
             raise ValidationFailed(N_("The account was not created."), errors=errors)

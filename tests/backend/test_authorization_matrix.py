@@ -1,0 +1,128 @@
+"""Who may call what, for every route the app registers.
+
+``MATRIX`` is the one table of decisions. A route that is registered but not
+in the table fails the build, so no route ships without a decision; a route
+in the table is called by every role, anonymously, and from a revoked device.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from httpx import AsyncClient
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from backend.auth.guards import allowed_roles
+from tests.conftest import Accounts, assert_problem
+
+ROLES = ("caseworker", "coordinator", "investigator", "admin")
+EVERYONE = frozenset(ROLES)
+PUBLIC = None  # no authentication at all
+
+MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): EVERYONE,
+    ("GET", "/api/v1/me"): EVERYONE,
+    ("POST", "/api/v1/devices/{device_id}/revoke"): frozenset({"admin", "coordinator"}),
+    ("POST", "/api/v1/users"): frozenset({"admin"}),
+    ("GET", "/api/v1/users"): frozenset({"admin", "coordinator"}),
+    ("POST", "/api/v1/operations"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/operations"): frozenset({"caseworker", "coordinator"}),
+    ("GET", "/api/v1/operations/{operation_id}"): frozenset({"caseworker", "coordinator"}),
+    ("POST", "/api/v1/operations/{operation_id}/members"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/operations/{operation_id}/members"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/audit/verify"): frozenset({"admin"}),
+    ("GET", "/api/v1/audit/entries"): frozenset({"admin"}),
+    ("GET", "/health/live"): PUBLIC,
+    ("GET", "/health/ready"): PUBLIC,
+}
+
+DOCS_PREFIX = "/docs"
+
+
+def registered_routes(app: Litestar) -> dict[tuple[str, str], object]:
+    """Every (method, path template) the app serves, but the OpenAPI documents."""
+    found: dict[tuple[str, str], object] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(DOCS_PREFIX):
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            if method in {"HEAD", "OPTIONS"}:
+                continue
+            path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path).rstrip("/") or "/"
+            found[(method, path)] = handler
+    return found
+
+
+def test_every_route_has_a_decision_and_its_guard_matches(app: Litestar) -> None:
+    routes = registered_routes(app)
+    assert set(routes) == set(MATRIX), (
+        f"routes without a decision: {sorted(set(routes) - set(MATRIX))}; "
+        f"decisions without a route: {sorted(set(MATRIX) - set(routes))}"
+    )
+    for key, handler in routes.items():
+        expected = MATRIX[key]
+        if expected is PUBLIC:
+            assert handler.opt.get("exclude_from_auth") is True, key  # type: ignore[attr-defined]
+        else:
+            assert allowed_roles(handler) == expected, key  # type: ignore[arg-type]
+
+
+def _url(path: str) -> str:
+    return re.sub(r"\{\w+\}", lambda _: str(uuid.uuid4()), path)
+
+
+async def _call(client: AsyncClient, method: str, path: str, headers: dict[str, str]) -> object:
+    kwargs: dict[str, object] = {"headers": headers}
+    if method in {"POST", "PUT", "PATCH"}:
+        kwargs["json"] = {}
+    return await client.request(method, _url(path), **kwargs)  # type: ignore[arg-type]
+
+
+CASES = [(m, p) for (m, p), roles in MATRIX.items() if roles is not PUBLIC]
+
+
+@pytest.mark.parametrize(("method", "path"), CASES)
+async def test_anonymous_callers_are_401(client: AsyncClient, method: str, path: str) -> None:
+    assert_problem(await _call(client, method, path, {}), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize(("method", "path"), CASES)
+async def test_each_role_is_admitted_or_refused_as_the_matrix_says(
+    client: AsyncClient, accounts: Accounts, method: str, path: str
+) -> None:
+    for role in ROLES:
+        _, headers = await accounts.signed_in(role)
+        response = await _call(client, method, path, headers)
+        if role in MATRIX[(method, path)]:  # type: ignore[operator]
+            assert response.status_code not in {401, 403}, (role, response.text)  # type: ignore[attr-defined]
+        else:
+            assert_problem(response, 403, "forbidden")
+
+
+@pytest.mark.parametrize(("method", "path"), CASES)
+async def test_a_revoked_device_is_told_to_wipe_on_every_route(
+    client: AsyncClient, accounts: Accounts, method: str, path: str
+) -> None:
+    device = uuid.uuid4()
+    _, device_headers = await accounts.signed_in("caseworker", device_id=device)
+    _, admin = await accounts.signed_in("admin")
+    assert (await client.post(f"/api/v1/devices/{device}/revoke", headers=admin)).status_code == 200
+    body = assert_problem(await _call(client, method, path, device_headers), 403, "device-revoked")
+    assert body["action"] == "wipe-local-data"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for (m, p), r in MATRIX.items() if r is PUBLIC]
+)
+async def test_public_routes_need_no_token(client: AsyncClient, method: str, path: str) -> None:
+    response = await _call(client, method, path, {})
+    assert response.status_code not in {401, 403}  # type: ignore[attr-defined]
+
+
+async def test_openapi_ui_and_document_are_public(client: AsyncClient) -> None:
+    assert (await client.get(f"{DOCS_PREFIX}/openapi.json")).status_code == 200
+    assert (await client.get(f"{DOCS_PREFIX}/")).status_code == 200

@@ -1,0 +1,92 @@
+"""The key file and per-purpose key derivation."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from backend.cli import main
+from backend.crypto.keys import KeyFileError, add_master_key, create_key_file, load_key_file
+
+
+def test_key_file_is_created_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "k" / "lantern.key"
+    ring = create_key_file(path, development=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ring.development
+
+
+def test_existing_key_file_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    create_key_file(path, development=True)
+    before = path.read_bytes()
+    with pytest.raises(KeyFileError, match="refusing to overwrite"):
+        create_key_file(path, development=False)
+    assert path.read_bytes() == before
+
+
+def test_group_readable_key_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    create_key_file(path, development=True)
+    path.chmod(0o640)
+    with pytest.raises(KeyFileError, match="chmod 600"):
+        load_key_file(path)
+
+
+def test_malformed_key_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    path.write_text("{not json")
+    path.chmod(0o600)
+    with pytest.raises(KeyFileError, match="malformed"):
+        load_key_file(path)
+
+
+def test_each_purpose_derives_a_different_key(tmp_path: Path) -> None:
+    ring = create_key_file(tmp_path / "lantern.key", development=True)
+    purposes = [
+        "audit-chain",
+        "token-hash",
+        "login-throttle",
+        "data-key-wrap",
+        "pseudonym-wallet",
+        "person-match",
+    ]
+    keys = {ring.derive(p) for p in purposes}  # type: ignore[arg-type]
+    assert len(keys) == len(purposes)
+    assert all(len(k) == 32 for k in keys)
+    a = ring.derive("pseudonym-case-reference", context=b"investigation-1")
+    b = ring.derive("pseudonym-case-reference", context=b"investigation-2")
+    assert a != b
+
+
+def test_derivation_is_stable_across_loads(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    first = create_key_file(path, development=True).derive("audit-chain")
+    assert load_key_file(path).derive("audit-chain") == first
+
+
+def test_rotation_keeps_old_keys_and_activates_the_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    old = create_key_file(path, development=True)
+    new_id = add_master_key(path)
+    ring = load_key_file(path)
+    assert ring.active_id == new_id != old.active_id
+    assert ring.derive("audit-chain", key_id=old.active_id) == old.derive("audit-chain")
+    assert ring.derive("audit-chain") != old.derive("audit-chain")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_cli_keys_init_production(tmp_path: Path) -> None:
+    path = tmp_path / "prod.key"
+    result = CliRunner().invoke(
+        main, ["keys", "init", "--production"], env={"LANTERN_KEY_FILE": str(path)}
+    )
+    assert result.exit_code == 0, result.output
+    assert not load_key_file(path).development
+    again = CliRunner().invoke(
+        main, ["keys", "init", "--if-missing"], env={"LANTERN_KEY_FILE": str(path)}
+    )
+    assert again.exit_code == 0
