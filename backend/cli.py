@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ def _settings() -> Settings:
 @click.group()
 def main() -> None:
     """Lantern: the server behind the caseworker app."""
+    # Databases, logs and keys this process creates are its operator's alone.
+    os.umask(0o077)
 
 
 # -- serve ---------------------------------------------------------------------
