@@ -1,0 +1,386 @@
+"""The assessment engine: answers + instrument version -> triage assessment.
+
+:func:`assess` is pure and deterministic: no clock, no randomness, no I/O.
+The same instrument version, answers and ``as_of`` date always give the same
+:class:`Assessment`, whatever the order of the answers mapping. The rules it
+applies (banding, flags, referrals) are data in the definition file; the
+engine only interprets them. See ``screening/BANDING.md``.
+
+An assessment is triage, not a verdict: it never says that someone is not a
+victim. Skipped answers ("prefer not to say", "don't know", "not asked") are
+never read as "no" and never count as evidence either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Literal
+
+import msgspec
+
+from screening._dates import age_on, date_bounds
+from screening.answers import Answers, is_shown, validate_answers
+from screening.errors import MissingReferenceDateError
+from screening.model import (
+    BAND_ORDER,
+    FLAG_ORDER,
+    SERVICE_ORDER,
+    Band,
+    BandingRule,
+    EvidenceRule,
+    FlagCode,
+    Group,
+    Instrument,
+    Item,
+    Service,
+    Strength,
+)
+
+__all__ = [
+    "ENGINE_VERSION",
+    "Assessment",
+    "Evidence",
+    "IndicatorFound",
+    "LocalText",
+    "Palermo",
+    "PalermoElement",
+    "RaisedFlag",
+    "Reason",
+    "Referral",
+    "TextStatus",
+    "Unanswered",
+    "assess",
+]
+
+ENGINE_VERSION = "1.0.0"
+"""Version of the scoring logic; bump it whenever :func:`assess` would give a different result."""
+
+TextStatus = Literal["source", "reviewed", "unreviewed", "fallback"]
+"""``source``: English original; ``reviewed``/``unreviewed``: a translation and
+whether a qualified translator reviewed it; ``fallback``: the translation was
+missing, so the English source is shown."""
+
+
+class LocalText(msgspec.Struct, frozen=True, kw_only=True):
+    """A user-facing text and its translation status."""
+
+    text: str
+    status: TextStatus = "source"
+
+
+class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+    """One answer that evidences an indicator.
+
+    ``value`` is the answer (for a multiple-choice item, the option that
+    matched). ``sensitive`` repeats the item's flag so readers can redact.
+    """
+
+    item_id: str
+    value: str | int | float
+    sensitive: bool
+
+
+class IndicatorFound(msgspec.Struct, frozen=True, kw_only=True):
+    """An indicator code found in the answers, with the answers behind it."""
+
+    code: str
+    group: Group
+    strength: Strength | None
+    label: LocalText
+    evidence: tuple[Evidence, ...]
+
+
+class PalermoElement(msgspec.Struct, frozen=True, kw_only=True):
+    """One element of trafficking in persons (act, means or purpose)."""
+
+    found: bool
+    indicators: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+
+class Palermo(msgspec.Struct, frozen=True, kw_only=True):
+    """The three Palermo Protocol elements.
+
+    ``means_required`` is false for a child (act and purpose suffice);
+    ``elements_met`` says whether all required elements were found.
+    """
+
+    act: PalermoElement
+    means: PalermoElement
+    purpose: PalermoElement
+    means_required: bool
+    elements_met: bool
+
+
+class Reason(msgspec.Struct, frozen=True, kw_only=True):
+    """A rule of the definition that fired, in plain words."""
+
+    rule: str
+    text: LocalText
+
+
+class RaisedFlag(msgspec.Struct, frozen=True, kw_only=True):
+    """A flag raised, the indicator codes that raised it, and its note."""
+
+    flag: FlagCode
+    indicators: tuple[str, ...]
+    note: LocalText
+
+
+class Referral(msgspec.Struct, frozen=True, kw_only=True):
+    """A recommended referral and every reason it is recommended."""
+
+    service: Service
+    reasons: tuple[Reason, ...]
+
+
+class Unanswered(msgspec.Struct, frozen=True, kw_only=True):
+    """Counts of shown items without a value, by kind (absent counts as not asked).
+
+    Items hidden by their ``show_if`` condition are not counted.
+    """
+
+    prefer_not_to_say: int
+    dont_know: int
+    not_asked: int
+
+
+class Assessment(msgspec.Struct, frozen=True, kw_only=True):
+    """The triage result of one screening. JSON-serialisable with ``msgspec.json``."""
+
+    instrument_key: str
+    instrument_version: int
+    engine_version: str
+    as_of: date | None
+    band: Band
+    band_reasons: tuple[Reason, ...]
+    indicators: tuple[IndicatorFound, ...]
+    palermo: Palermo
+    flags: tuple[RaisedFlag, ...]
+    referrals: tuple[Referral, ...]
+    answered: int
+    unanswered: Unanswered
+
+    def has_flag(self, flag: FlagCode) -> bool:
+        """Whether the given flag was raised."""
+        return any(f.flag == flag for f in self.flags)
+
+    def indicator_codes(self) -> frozenset[str]:
+        """The codes of all indicators found."""
+        return frozenset(i.code for i in self.indicators)
+
+    def referral_services(self) -> tuple[Service, ...]:
+        """The services recommended, in display order."""
+        return tuple(r.service for r in self.referrals)
+
+
+def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = None) -> Assessment:
+    """Assess a screening's answers with the instrument version they were given to.
+
+    Args:
+        instrument: The instrument version used by the screening.
+        answers: Answers keyed by item id (see :func:`screening.decode_answers`).
+        as_of: The date the screening took place (pass its completion date).
+            Used only to turn a date of birth into an age; there is no hidden
+            clock. Required when a date of birth was answered.
+
+    Returns:
+        The assessment.
+
+    Raises:
+        AnswerValidationError: The answers do not fit the instrument.
+        MissingReferenceDateError: A date of birth was answered but ``as_of`` is None.
+    """
+    validate_answers(instrument, answers, as_of=as_of)
+    found: dict[str, set[tuple[int, str, Any]]] = {}
+    answered = 0
+    skipped = {"prefer_not_to_say": 0, "dont_know": 0, "not_asked": 0}
+    for index, item in enumerate(instrument.items):
+        answer = answers.get(item.id)
+        if not is_shown(item, answers):
+            continue
+        if answer is None:
+            skipped["not_asked"] += 1
+            continue
+        if not answer.has_value:
+            skipped[str(answer.skipped)] += 1
+            continue
+        answered += 1
+        for rule in item.evidence:
+            for value in _matches(item, rule, answer.value, as_of):
+                for code in rule.indicators:
+                    found.setdefault(code, set()).add((index, _sort_key(value), value))
+
+    indicators = _indicators(instrument, found)
+    codes = frozenset(found)
+    flags = _flags(instrument, codes)
+    raised = frozenset(f.flag for f in flags)
+    palermo = _palermo(instrument, found, child="child" in raised)
+    band, band_reasons = _band(instrument, codes, palermo, answered)
+    return Assessment(
+        instrument_key=instrument.key,
+        instrument_version=instrument.version,
+        engine_version=ENGINE_VERSION,
+        as_of=as_of,
+        band=band,
+        band_reasons=band_reasons,
+        indicators=indicators,
+        palermo=palermo,
+        flags=flags,
+        referrals=_referrals(instrument, codes, raised, band),
+        answered=answered,
+        unanswered=Unanswered(**skipped),
+    )
+
+
+def _sort_key(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value)
+
+
+def _matches(item: Item, rule: EvidenceRule, value: Any, as_of: date | None) -> Iterable[Any]:
+    """Yield the part of the answer that matches the rule (nothing if it does not)."""
+    if rule.when is not None:
+        if isinstance(value, list):
+            return (rule.when,) if rule.when in value else ()
+        return (value,) if value == rule.when else ()
+    if rule.below is not None:
+        return (value,) if value < rule.below else ()
+    if rule.at_least is not None:
+        return (value,) if value >= rule.at_least else ()
+    if rule.age_below is not None:
+        if as_of is None:
+            raise MissingReferenceDateError(
+                f"item {item.id!r} is a date of birth: pass as_of (the screening date)"
+            )
+        # A partial date of birth counts as under the age if any day it may mean
+        # does: where age is uncertain, the person is presumed to be a child.
+        _, latest_birth, _ = date_bounds(value)
+        return (value,) if age_on(latest_birth, as_of) < rule.age_below else ()
+    return ()
+
+
+def _evidence(
+    instrument: Instrument, entries: Iterable[tuple[int, str, Any]]
+) -> tuple[Evidence, ...]:
+    items = instrument.items
+    return tuple(
+        Evidence(item_id=items[index].id, value=value, sensitive=items[index].sensitive)
+        for index, _, value in sorted(set(entries), key=lambda e: (e[0], e[1]))
+    )
+
+
+def _indicators(
+    instrument: Instrument, found: dict[str, set[tuple[int, str, Any]]]
+) -> tuple[IndicatorFound, ...]:
+    order = instrument.indicator_index
+    vocabulary = instrument.indicators_by_code
+    result = []
+    for code in sorted(found, key=order.__getitem__):
+        ind = vocabulary[code]
+        result.append(
+            IndicatorFound(
+                code=code,
+                group=ind.group,
+                strength=ind.strength,
+                label=LocalText(text=ind.label),
+                evidence=_evidence(instrument, found[code]),
+            )
+        )
+    return tuple(result)
+
+
+def _palermo(
+    instrument: Instrument, found: dict[str, set[tuple[int, str, Any]]], *, child: bool
+) -> Palermo:
+    order = instrument.indicator_index
+    vocabulary = instrument.indicators_by_code
+
+    def element(group: Group) -> PalermoElement:
+        mine = sorted((c for c in found if vocabulary[c].group == group), key=order.__getitem__)
+        return PalermoElement(
+            found=bool(mine),
+            indicators=tuple(mine),
+            evidence=_evidence(instrument, (e for c in mine for e in found[c])),
+        )
+
+    act = element("palermo_act")
+    means = element("palermo_means")
+    purpose = element("palermo_purpose")
+    return Palermo(
+        act=act,
+        means=means,
+        purpose=purpose,
+        means_required=not child,
+        elements_met=act.found and purpose.found and (child or means.found),
+    )
+
+
+def _flags(instrument: Instrument, codes: frozenset[str]) -> tuple[RaisedFlag, ...]:
+    rules = {rule.flag: rule for rule in instrument.flags}
+    order = instrument.indicator_index
+    raised = []
+    for flag in FLAG_ORDER:
+        rule = rules[flag]
+        hits = sorted(codes.intersection(rule.indicators_any), key=order.__getitem__)
+        if hits:
+            raised.append(
+                RaisedFlag(flag=flag, indicators=tuple(hits), note=LocalText(text=rule.note))
+            )
+    return tuple(raised)
+
+
+def _rule_fires(
+    rule: BandingRule,
+    instrument: Instrument,
+    codes: frozenset[str],
+    palermo: Palermo,
+    answered: int,
+) -> bool:
+    if rule.palermo_elements_met is not None and rule.palermo_elements_met != palermo.elements_met:
+        return False
+    if rule.max_answered is not None and answered > rule.max_answered:
+        return False
+    vocabulary = instrument.indicators_by_code
+    for threshold in rule.thresholds:
+        count = sum(
+            1
+            for code in codes
+            if vocabulary[code].group in threshold.groups
+            and (threshold.strength is None or vocabulary[code].strength == threshold.strength)
+        )
+        if count < threshold.at_least:
+            return False
+    return True
+
+
+def _band(
+    instrument: Instrument, codes: frozenset[str], palermo: Palermo, answered: int
+) -> tuple[Band, tuple[Reason, ...]]:
+    fired = [r for r in instrument.banding if _rule_fires(r, instrument, codes, palermo, answered)]
+    # The definition guarantees an unconditional last rule, so `fired` is never empty.
+    band = min((r.band for r in fired), key=BAND_ORDER.index)
+    reasons = tuple(
+        Reason(rule=r.id, text=LocalText(text=r.reason)) for r in fired if r.band == band
+    )
+    return band, reasons
+
+
+def _referrals(
+    instrument: Instrument, codes: frozenset[str], flags: frozenset[str], band: Band
+) -> tuple[Referral, ...]:
+    reasons: dict[Service, list[Reason]] = {}
+    for rule in instrument.referrals:
+        if (
+            codes.intersection(rule.indicators_any)
+            or flags.intersection(rule.flags_any)
+            or band in rule.bands_any
+        ):
+            reasons.setdefault(rule.service, []).append(
+                Reason(rule=rule.id, text=LocalText(text=rule.reason))
+            )
+    return tuple(
+        Referral(service=service, reasons=tuple(reasons[service]))
+        for service in SERVICE_ORDER
+        if service in reasons
+    )
