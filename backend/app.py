@@ -24,11 +24,15 @@ from backend.db.engine import Database
 from backend.db.session import provide_db_session
 from backend.errors import exception_handlers
 from backend.health.controllers import HealthController
+from backend.i18n import get_catalogs
+from backend.instruments.controllers import InstrumentController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
 from backend.runtime import Runtime
+from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
 from backend.users.controllers import UserController
+from screening import InstrumentDefinitionError, load_registry
 
 __all__ = ["ConfigurationError", "build_runtime", "create_app"]
 
@@ -66,8 +70,17 @@ def build_runtime(settings: Settings) -> Runtime:
             f"{settings.effective_key_file}: create production keys with "
             "`lantern keys init --production` and point LANTERN_KEY_FILE at them"
         )
+    try:
+        instruments = load_registry()
+    except InstrumentDefinitionError as exc:
+        raise ConfigurationError(f"an instrument definition is invalid: {exc}") from None
     return Runtime(
-        settings=settings, keyring=keyring, db=Database(settings), hasher=PasswordHasher(settings)
+        settings=settings,
+        keyring=keyring,
+        db=Database(settings),
+        hasher=PasswordHasher(settings),
+        instruments=instruments,
+        catalogs=get_catalogs(),
     )
 
 
@@ -106,6 +119,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             UserController,
             OperationController,
             AuditController,
+            InstrumentController,
+            ScreeningController,
             HealthController,
         ],
         dependencies={

@@ -291,6 +291,34 @@ def i18n_compile(force: bool) -> None:
     click.echo(f"compiled {', '.join(done) or 'nothing (up to date)'}", err=True)
 
 
+# -- instruments -----------------------------------------------------------------
+
+
+@main.group()
+def instruments() -> None:
+    """Screening instruments."""
+
+
+@instruments.command("check")
+@click.option("--strict", is_flag=True, help="Also fail when a translation is missing.")
+def instruments_check(strict: bool) -> None:
+    """Validate every instrument definition and every shipped catalogue."""
+    from backend.i18n.catalogs import check_catalogs
+    from screening import InstrumentDefinitionError, load_registry
+
+    try:
+        registry = load_registry()
+    except InstrumentDefinitionError as exc:
+        raise click.ClickException(f"invalid instrument definition: {exc}") from None
+    for instrument in registry:
+        click.echo(f"ok   {instrument.key} v{instrument.version}: {len(instrument.items)} items")
+    report = check_catalogs(registry)
+    for line in report.lines():
+        click.echo(line)
+    if report.errors or (strict and report.missing):
+        raise click.ClickException("catalogue check failed")
+
+
 # -- contract ------------------------------------------------------------------
 
 

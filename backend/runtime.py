@@ -7,16 +7,20 @@ from dataclasses import dataclass
 from backend.auth.passwords import PasswordHasher
 from backend.crypto.keys import KeyRing
 from backend.db.engine import Database
+from backend.i18n import Catalogs
 from backend.settings import Settings
+from screening import InstrumentRegistry
 
 __all__ = ["Runtime"]
 
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
-    """Settings, keys, the database and the password hasher of one worker."""
+    """Settings, keys, database, hasher, instruments and catalogues of one worker."""
 
     settings: Settings
     keyring: KeyRing
     db: Database
     hasher: PasswordHasher
+    instruments: InstrumentRegistry
+    catalogs: Catalogs

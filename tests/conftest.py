@@ -232,3 +232,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LANTERN_ARGON2_PARALLELISM": "1",
         "LANTERN_LOG_LEVEL": "WARNING",
     }
+
+
+@pytest.fixture
+def shipped_languages() -> list[str]:
+    """Every language served, English first."""
+    from backend.i18n.catalogs import available_languages
+
+    return ["en", *[lang for lang in available_languages() if lang != "en"]]

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from babel import Locale, UnknownLocaleError
@@ -30,9 +31,12 @@ __all__ = [
     "DOMAIN",
     "LOCALES_DIR",
     "SOURCE_LANGUAGE",
+    "CatalogReport",
     "Catalogs",
     "Language",
     "Translator",
+    "available_languages",
+    "check_catalogs",
     "compile_catalogs",
     "extract_template",
     "get_catalogs",
@@ -52,7 +56,8 @@ _METHOD_MAP = [
     ("screening/instruments/**.toml", "screening.extract:extract_instrument"),
 ]
 _KEYWORDS = {"_": None, "N_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
-_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|\{[A-Za-z_][A-Za-z0-9_]*\}")
+# ``{name}``, ``%(name)s`` and code in backticks must survive translation unchanged.
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|\{[A-Za-z_][A-Za-z0-9_]*\}|`[^`]+`")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, do not translate yet"
@@ -61,7 +66,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, d
 
 
 def placeholders(text: str) -> list[str]:
-    """The ``{name}`` and ``%(name)s`` placeholders of a message, sorted."""
+    """The ``{name}``, ``%(name)s`` and backtick-quoted spans of a message, sorted."""
     return sorted(_PLACEHOLDER.findall(text))
 
 
@@ -316,6 +321,69 @@ def _parse_accept_language(header: str) -> list[str]:
         if quality > 0:
             weighted.append((-quality, index, tag))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+@dataclass
+class CatalogReport:
+    """What ``check_catalogs`` found, per language."""
+
+    errors: list[str] = field(default_factory=list)
+    missing: dict[str, int] = field(default_factory=dict)
+    unreviewed: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """A human-readable summary, one line per finding."""
+        out = [f"FAIL {error}" for error in self.errors]
+        for language in sorted(set(self.missing) | set(self.unreviewed)):
+            out.append(
+                f"{'warn' if self.missing.get(language) else 'ok  '} {language}: "
+                f"{self.missing.get(language, 0)} instrument texts missing (shown in English, "
+                f"marked fallback), {self.unreviewed.get(language, 0)} unreviewed"
+            )
+        return out
+
+
+def check_catalogs(registry: Any, root: Path = LOCALES_DIR) -> CatalogReport:
+    """Check every shipped ``.po``: it parses, placeholders match, instrument texts are there.
+
+    Args:
+        registry: The instrument registry (``screening.InstrumentRegistry``).
+        root: The ``locales`` directory.
+    """
+    from screening import iter_messages
+
+    report = CatalogReport()
+    wanted = {
+        _key(m.context, m.msgid) for instrument in registry for m in iter_messages(instrument)
+    }
+    for language in available_languages(root):
+        path = _po_path(language, root)
+        try:
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=language)
+        except Exception as exc:
+            report.errors.append(f"{path}: does not parse: {type(exc).__name__}")
+            continue
+        present: set[str] = set()
+        unreviewed = 0
+        for message in catalog:
+            if not message.id:
+                continue
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            raw = message.string
+            text = raw if isinstance(raw, str) else (raw[0] if raw else "")
+            if not text:
+                continue
+            key = _key(message.context, msgid)
+            present.add(key)
+            unreviewed += bool(message.fuzzy)
+            if placeholders(msgid) != placeholders(text):
+                report.errors.append(
+                    f"{language}: placeholders differ in {message.context or ''}|{msgid[:40]!r}"
+                )
+        report.missing[language] = len(wanted - present)
+        report.unreviewed[language] = unreviewed
+    return report
 
 
 @cache

@@ -36,6 +36,9 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/operations/{operation_id}/members"): frozenset({"coordinator"}),
     ("GET", "/api/v1/audit/verify"): frozenset({"admin"}),
     ("GET", "/api/v1/audit/entries"): frozenset({"admin"}),
+    ("GET", "/api/v1/instruments"): frozenset({"caseworker", "coordinator"}),
+    ("GET", "/api/v1/instruments/{key}"): frozenset({"caseworker", "coordinator"}),
+    ("POST", "/api/v1/screenings/assess"): frozenset({"caseworker", "coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

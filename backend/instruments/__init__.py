@@ -1,0 +1,1 @@
+"""Screening instruments, served localised for phones to run offline."""

@@ -1,0 +1,1 @@
+"""Screenings: assessing answers with the screening package (preview now, stored via sync next)."""
