@@ -203,3 +203,29 @@ async def test_device_id_is_bound_to_the_token(client: AsyncClient, accounts: Ac
     _, headers = await accounts.signed_in("caseworker", device_id=device)
     me = (await client.get("/api/v1/me", headers=headers)).json()
     assert me["device_id"] == str(device)
+
+
+async def test_unknown_users_cost_the_same_hash_work_as_known_ones(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """No enumeration by timing: an unknown user still costs one full argon2 verification."""
+    account = await accounts.create("caseworker")
+    real = runtime.hasher._hasher  # the argon2-cffi hasher the service uses
+    calls: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def verify(self, stored: str, password: str) -> bool:
+            calls.append(stored.split("$")[3])  # the parameters, e.g. m=1024,t=1,p=1
+            return real.verify(stored, password)
+
+    runtime.hasher._hasher = Counting()  # type: ignore[assignment]
+    try:
+        await client.post(TOKEN, json={"username": account.username, "password": "w" * 20})
+        await client.post(TOKEN, json={"username": "no-such-person", "password": "w" * 20})
+    finally:
+        runtime.hasher._hasher = real
+    assert len(calls) == 2
+    assert calls[0] == calls[1]  # the same argon2 parameters, so the same work
