@@ -230,7 +230,11 @@ def _read_compiled(mo: Path) -> dict[str, str]:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         text = message.string if isinstance(message.string, str) else message.string[0]
-        messages[_key(message.context, msgid)] = text
+        # Babel's read_mo hands back msgctxt as bytes.
+        context = message.context
+        if isinstance(context, bytes):
+            context = context.decode("utf-8")
+        messages[_key(context, msgid)] = text
     return messages
 
 
