@@ -18,6 +18,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import DataError
 
 from backend.i18n import N_, translator_for
 from backend.observability import current_request_id
@@ -269,6 +270,17 @@ def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) 
     return _respond(request, problem, headers)
 
 
+def _handle_unstorable(request: Request[Any, Any, Any], exc: DataError) -> Response[bytes]:
+    # A value the schemas let through but the database refuses (a schema gap):
+    # the request was rolled back; answer 422 rather than 500, and log the gap.
+    logger.warning(
+        "database refused a value", extra={"exception_type": type(exc.orig).__qualname__}
+    )
+    return _handle_lantern_error(
+        request, ValidationFailed(N_("A value in the request cannot be stored."))
+    )
+
+
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Exception messages can carry user input (and SQL errors their parameters):
     # log the type and the stack only, never str(exc).
@@ -315,5 +327,6 @@ AUTHENTICATED_PROBLEMS = (401, 403, 413, 422, 429)
 exception_handlers: dict[type[Exception], Callable[..., Response[bytes]]] = {
     LanternError: _handle_lantern_error,
     HTTPException: _handle_http_exception,
+    DataError: _handle_unstorable,
     Exception: _handle_unexpected,
 }

@@ -60,7 +60,7 @@ class AuditController(Controller):
     async def entries(
         self,
         db_session: DbSession,
-        after_seq: Annotated[int, QueryParameter(ge=0)] = 0,
+        after_seq: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[AuditEntryOut]:
         rows = await AuditRepository(db_session).page(after_seq=after_seq, limit=limit)

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from backend.auth.principal import Role
+from backend.types import CONTROL_FREE
 
 __all__ = ["DeviceRevoked", "Me", "TokenRequest", "TokenResponse"]
 
@@ -16,7 +17,7 @@ __all__ = ["DeviceRevoked", "Me", "TokenRequest", "TokenResponse"]
 class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Credentials, and the device the token is for (phones send it; browsers need not)."""
 
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=CONTROL_FREE)]
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     device_id: uuid.UUID | None = None
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from backend.auth.guards import allow
 from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
@@ -73,10 +73,13 @@ class InstrumentController(Controller):
     async def get_instrument(
         self,
         request: Request[Any, Any, Any],
-        key: FromPath[str],
+        key: Annotated[str, PathParameter(max_length=64)],
         instruments: NamedDependency[InstrumentService],
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
-        locale: Annotated[str | None, QueryParameter(max_length=35)] = None,
+        version: Annotated[int | None, QueryParameter(ge=1, le=10_000)] = None,
+        locale: Annotated[
+            str | None,
+            QueryParameter(max_length=35, pattern=r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$"),
+        ] = None,
     ) -> Response[LocalizedInstrument]:
         instrument = instruments.get(key, version)
         language = instruments.resolve_language(locale, request.headers.get("accept-language"))

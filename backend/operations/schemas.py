@@ -9,18 +9,17 @@ from typing import Annotated
 import msgspec
 
 from backend.auth.principal import Role
+from backend.types import Name
 
 __all__ = ["MemberAdd", "MemberOut", "OperationCreate", "OperationOut"]
-
-Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class OperationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A new operation. ``country`` is an ISO 3166-1 alpha-2 code."""
 
-    name: Text200
+    name: Name
     country: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2}$", examples=["KH"])]
-    site: Text200
+    site: Name
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
 

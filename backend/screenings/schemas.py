@@ -18,7 +18,9 @@ class AssessRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     asked. ``as_of`` is the screening date, needed when a date of birth was given.
     """
 
-    instrument_key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    instrument_version: Annotated[int, msgspec.Meta(ge=1)]
+    instrument_key: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    ]
+    instrument_version: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
     answers: dict[str, dict[str, Any]]
     as_of: dt.date | None = None

@@ -153,3 +153,29 @@ async def test_any_payload_on_user_creation_gets_a_problem(
         headers={**admin, "content-type": "application/json"},
     )
     assert response.status_code in {400, 409, 422}, response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (TOKEN, {"username": "nul\x00byte", "password": "x" * 20}),
+        (TOKEN, {"username": "bell\x07", "password": "x" * 20}),
+    ],
+)
+async def test_control_characters_are_refused_before_the_database(
+    client: AsyncClient, path: str, body: dict[str, object]
+) -> None:
+    """PostgreSQL cannot store NUL: such input is a 422, never a 500 (found by schemathesis)."""
+    problem = assert_problem(await client.post(path, json=body), 422, "validation")
+    assert problem["errors"][0]["field"] == "username"  # type: ignore[index]
+
+
+async def test_control_characters_in_an_operation_name_are_refused(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    _, coord = await accounts.signed_in("coordinator")
+    body = {"name": "Op\x00Name", "country": "TH", "site": "Site"}
+    problem = assert_problem(
+        await client.post("/api/v1/operations", headers=coord, json=body), 422, "validation"
+    )
+    assert problem["errors"][0]["field"] == "name"  # type: ignore[index]
