@@ -83,7 +83,7 @@ def extract_template(root: Path = LOCALES_DIR) -> Path:
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     out = root / f"{DOMAIN}.pot"
     with out.open("wb") as fh:
-        write_po(fh, template, width=100, sort_by_file=True)
+        write_po(fh, template, width=100, sort_by_file=True, include_lineno=False)
     return out
 
 
@@ -96,9 +96,10 @@ def update_catalogs(root: Path = LOCALES_DIR) -> list[str]:
         path = _po_path(language, root)
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=language)
-        catalog.update(template, update_header_comment=False)
+        # No fuzzy matching: a guess from a similar old string is no translation.
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         with path.open("wb") as fh:
-            write_po(fh, catalog, width=100, ignore_obsolete=True)
+            write_po(fh, catalog, width=100, ignore_obsolete=True, include_lineno=False)
         updated.append(language)
     return updated
 
