@@ -64,16 +64,13 @@ class AuthService:
 
     # -- tokens ---------------------------------------------------------------
 
-    def _token_hashes(self, token: str) -> dict[bytes, str]:
+    def _hash_token(self, token: str, key_id: str) -> bytes:
+        key = self.runtime.keyring.derive("token-hash", key_id=key_id)
+        return hmac.new(key, token.encode(), hashlib.sha256).digest()
+
+    def _token_hashes(self, token: str) -> list[bytes]:
         """The keyed hash of ``token`` under every master key (tokens outlive rotation)."""
-        return {
-            hmac.new(
-                self.runtime.keyring.derive("token-hash", key_id=kid),
-                token.encode(),
-                hashlib.sha256,
-            ).digest(): kid
-            for kid in self.runtime.keyring.key_ids
-        }
+        return [self._hash_token(token, kid) for kid in self.runtime.keyring.key_ids]
 
     async def authenticate(self, token: str) -> Principal:
         """Resolve a bearer token to its principal.
@@ -258,7 +255,8 @@ class AuthService:
     ) -> IssuedToken:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         expires_at = now + dt.timedelta(seconds=self.settings.token_lifetime_seconds)
-        token_hash, key_id = next(iter(self._token_hashes_active(token).items()))
+        key_id = self.runtime.keyring.active_id
+        token_hash = self._hash_token(token, key_id)
         self.tokens.add(
             AccessToken(
                 token_hash=token_hash,
@@ -276,11 +274,6 @@ class AuthService:
             user_id=user.id,
             device_id=device_id,
         )
-
-    def _token_hashes_active(self, token: str) -> dict[bytes, str]:
-        kid = self.runtime.keyring.active_id
-        key = self.runtime.keyring.derive("token-hash", key_id=kid)
-        return {hmac.new(key, token.encode(), hashlib.sha256).digest(): kid}
 
     async def logout(self, principal: Principal) -> None:
         """Revoke the token of this request."""

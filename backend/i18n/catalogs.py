@@ -282,12 +282,13 @@ class Catalogs:
     def negotiate(self, accept_language: str | None) -> str:
         """The best shipped language for an ``Accept-Language`` header (English by default)."""
         for tag in _parse_accept_language(accept_language or ""):
-            match = self._match(tag)
+            match = self.match(tag)
             if match:
                 return match
         return SOURCE_LANGUAGE
 
-    def _match(self, tag: str) -> str | None:
+    def match(self, tag: str) -> str | None:
+        """The shipped language for one language tag (``vi-VN``, ``zh-CN``, ``tl``), if any."""
         wanted = tag.replace("-", "_").lower()
         by_lower = {code.lower(): code for code in self.translators}
         if wanted in by_lower:

@@ -91,8 +91,8 @@ class InstrumentService:
         """
         if locale is None:
             return self.catalogs.negotiate(accept_language)
-        matched = self.catalogs.negotiate(locale)
-        if matched.lower().split("_")[0] != locale.replace("-", "_").lower().split("_")[0]:
+        matched = self.catalogs.match(locale)
+        if matched is None:
             shipped = ", ".join(sorted(self.catalogs.translators))
             raise ValidationFailed(
                 errors=[

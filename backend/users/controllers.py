@@ -60,11 +60,14 @@ class UserController(Controller):
     )
     async def list_users(
         self,
+        principal: CurrentPrincipal,
         db_session: DbSession,
         runtime: RuntimeDep,
         role: FromQuery[Role | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> list[UserOut]:
-        users = await UserService(db_session, runtime).list(role=role, limit=limit, offset=offset)
+        users = await UserService(db_session, runtime).list(
+            principal, role=role, limit=limit, offset=offset
+        )
         return [_out(u) for u in users]

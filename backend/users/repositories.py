@@ -39,11 +39,11 @@ class UserRepository:
             raise Conflict("That username is taken.") from None
 
     async def list(
-        self, *, role: str | None = None, limit: int = 200, offset: int = 0
+        self, *, roles: tuple[str, ...] | None = None, limit: int = 200, offset: int = 0
     ) -> list[User]:
-        """Users by username, optionally of one role."""
+        """Users by username, optionally only of some roles."""
         query = select(User).order_by(User.username).limit(limit).offset(offset)
-        if role:
-            query = query.where(User.role == role)
+        if roles is not None:
+            query = query.where(User.role.in_(roles))
         result = await self.session.execute(query)
         return list(result.scalars())

@@ -20,6 +20,7 @@ from backend.users.schemas import USERNAME_PATTERN
 __all__ = ["UserService"]
 
 _USERNAME = re.compile(USERNAME_PATTERN)
+_MEMBER_ROLES = ("caseworker", "coordinator")
 
 
 class UserService:
@@ -80,6 +81,18 @@ class UserService:
         )
         return user
 
-    async def list(self, *, role: Role | None, limit: int, offset: int) -> list[User]:
-        """Accounts by username."""
-        return await self.users.list(role=role, limit=limit, offset=offset)
+    async def list(
+        self, principal: Principal, *, role: Role | None, limit: int, offset: int
+    ) -> list[User]:
+        """Accounts by username.
+
+        Admins see every account. Coordinators see only the accounts they can
+        add to operations (caseworkers and coordinators): who the
+        investigators and admins are is none of their business.
+        """
+        roles: tuple[str, ...] | None = None
+        if principal.role != "admin":
+            roles = tuple(r for r in _MEMBER_ROLES if role is None or r == role)
+        elif role is not None:
+            roles = (role,)
+        return await self.users.list(roles=roles, limit=limit, offset=offset)

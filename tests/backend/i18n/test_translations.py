@@ -150,3 +150,14 @@ def test_compiled_catalogues_are_rebuilt_when_a_po_changes(tmp_path: Path) -> No
         stat = po.stat()
         os.utime(po, (stat.st_atime + 10, stat.st_mtime + 10))
         assert compile_catalogs(root) == [NON_ENGLISH[0]]
+
+
+async def test_an_explicit_locale_accepts_the_same_aliases_as_accept_language(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    _, headers = await accounts.signed_in("caseworker")
+    response = await client.get(
+        "/api/v1/instruments/scam_compound", headers=headers, params={"locale": "tl"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-language"] == "fil"

@@ -96,6 +96,24 @@ async def test_unknown_role_and_unknown_fields_are_422(
     assert_problem(extra, 422, "validation")
 
 
+async def test_coordinators_see_only_accounts_they_can_add(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    await accounts.create("caseworker")
+    await accounts.create("investigator")
+    await accounts.create("admin")
+    _, coord = await accounts.signed_in("coordinator")
+    everyone = (await client.get(USERS, headers=coord)).json()
+    assert {u["role"] for u in everyone} == {"caseworker", "coordinator"}
+    asked_for_investigators = (
+        await client.get(USERS, headers=coord, params={"role": "investigator"})
+    ).json()
+    assert asked_for_investigators == []
+    _, admin = await accounts.signed_in("admin")
+    all_roles = {u["role"] for u in (await client.get(USERS, headers=admin)).json()}
+    assert all_roles == {"caseworker", "coordinator", "investigator", "admin"}
+
+
 async def test_coordinator_lists_caseworkers(client: AsyncClient, accounts: Accounts) -> None:
     await accounts.create("caseworker")
     await accounts.create("investigator")
