@@ -114,6 +114,46 @@ async def run(requests: int, url: str, data: Path, key_file: Path) -> None:
     print(f"audit append, one transaction: {audit * 1e6:.0f} µs per entry")
 
 
+def screening_figures(iterations: int) -> None:
+    """Assessment and localisation costs, per call, side by side."""
+    from backend.i18n import get_catalogs
+    from screening import assess, decode_answers, load_registry, localize
+
+    instrument = load_registry().get("scam_compound", 1)
+    raw = {
+        "age_years": {"value": 27},
+        "how_recruited": {"value": "social_media"},
+        "promised_other_job": {"value": "yes"},
+        "job_promised": {"value": "it"},
+        "things_taken": {"value": ["passport", "phone"]},
+        "work_done": {"value": ["crypto_fraud"]},
+        "used_scripts": {"value": "yes"},
+        "had_target": {"value": "yes"},
+        "target_missed": {"value": ["beaten"]},
+        "safe_now": {"skipped": "dont_know"},
+    }
+    start = time.perf_counter()
+    for _ in range(iterations):
+        decode_answers(raw)
+    decode = (time.perf_counter() - start) / iterations
+    answers = decode_answers(raw)
+    start = time.perf_counter()
+    for _ in range(iterations):
+        assess(instrument, answers)
+    assessed = (time.perf_counter() - start) / iterations
+    catalogs = get_catalogs()
+    rounds = max(10, iterations // 50)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        localize(instrument, catalogs.translator("vi").lookup, locale="vi")
+    localized = (time.perf_counter() - start) / rounds
+    print(
+        f"decode answers: {decode * 1e6:.0f} µs; assess: {assessed * 1e6:.0f} µs "
+        f"({assessed / decode:.1f}x decode); localise whole instrument (vi, uncached): "
+        f"{localized * 1e3:.2f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400)
@@ -126,6 +166,7 @@ def main() -> None:
         url = args.database_url or f"sqlite+aiosqlite:///{data / 'bench.db'}"
         upgrade(url)  # runs its own event loop
         asyncio.run(run(args.requests, url, data, key_file))
+    screening_figures(args.requests * 5)
 
 
 if __name__ == "__main__":
