@@ -138,3 +138,19 @@ async def test_audit_entries_carry_the_request_id(client: AsyncClient, accounts:
         await client.get("/api/v1/audit/entries", headers=admin, params={"limit": 1000})
     ).json()
     assert request_id in {e["request_id"] for e in entries}
+
+
+async def test_concurrent_appends_keep_one_gap_free_chain(runtime: Runtime) -> None:
+    """Appends from many transactions at once are serialised: no fork, no gap, no duplicate."""
+    import asyncio
+
+    async def one(n: int) -> None:
+        async with runtime.db.session() as session, session.begin():
+            await AuditLog(session, runtime.keyring).append(
+                AuditEvent(action="test.concurrent", object_id=str(n))
+            )
+
+    await asyncio.gather(*(one(n) for n in range(25)))
+    result = await _verify(runtime)
+    assert result.ok, result  # type: ignore[attr-defined]
+    assert result.entries_checked == 25  # type: ignore[attr-defined]
