@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import AccessToken, Device, LoginThrottle, OperationMember, User
@@ -92,16 +94,35 @@ class ThrottleRepository:
         )
         return {row.key: row for row in result.scalars()}
 
-    async def get(self, key: bytes) -> LoginThrottle | None:
-        """One counter."""
-        return await self.session.get(LoginThrottle, key)
+    async def record_failure(
+        self, key: bytes, *, now: dt.datetime, window_start: dt.datetime
+    ) -> int:
+        """Count one failure atomically and return the count in the current window.
 
-    def add(self, row: LoginThrottle) -> None:
-        """Stage a new counter."""
-        self.session.add(row)
+        One upsert statement, so concurrent failures are all counted (no lost
+        update, no clash on the first insert) on PostgreSQL as on SQLite.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = insert(LoginThrottle).values(key=key, failures=1, last_failure_at=now)
+        statement = values.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case(
+                    (LoginThrottle.last_failure_at < window_start, 1),
+                    else_=LoginThrottle.failures + 1,
+                ),
+                "last_failure_at": now,
+            },
+        ).returning(LoginThrottle.failures)
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def lock_until(self, key: bytes, until: dt.datetime) -> None:
+        """Refuse sign-ins for this key until ``until``."""
+        await self.session.execute(
+            update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=until)
+        )
 
     async def delete(self, key: bytes) -> None:
         """Forget a counter."""
-        row = await self.session.get(LoginThrottle, key)
-        if row is not None:
-            await self.session.delete(row)
+        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

@@ -17,7 +17,7 @@ from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
 from backend.auth.principal import Principal
 from backend.auth.repositories import DeviceRepository, ThrottleRepository, TokenRepository
 from backend.db.base import utcnow
-from backend.db.models import AccessToken, Device, LoginThrottle, User
+from backend.db.models import AccessToken, Device, User
 from backend.errors import (
     DeviceRevoked,
     InvalidCredentials,
@@ -133,21 +133,15 @@ class AuthService:
         async def effect(session: AsyncSession) -> None:
             repo = ThrottleRepository(session)
             now = utcnow()
-            window = dt.timedelta(seconds=settings.login_failure_window_seconds)
+            window_start = now - dt.timedelta(seconds=settings.login_failure_window_seconds)
             limits = (settings.login_account_max_failures, settings.login_address_max_failures)
             for key, limit in zip(keys, limits, strict=True):
-                row = await repo.get(key)
-                if row is None:
-                    row = LoginThrottle(key=key, failures=0, last_failure_at=now)
-                    repo.add(row)
-                elif now - row.last_failure_at > window:
-                    row.failures = 0
-                row.failures += 1
-                row.last_failure_at = now
-                if row.failures >= limit:
-                    delay = settings.login_backoff_base_seconds * 2 ** (row.failures - limit)
-                    row.locked_until = now + dt.timedelta(
-                        seconds=min(settings.login_backoff_max_seconds, delay)
+                failures = await repo.record_failure(key, now=now, window_start=window_start)
+                if failures >= limit:
+                    delay = settings.login_backoff_base_seconds * 2 ** min(failures - limit, 32)
+                    await repo.lock_until(
+                        key,
+                        now + dt.timedelta(seconds=min(settings.login_backoff_max_seconds, delay)),
                     )
 
         return effect
