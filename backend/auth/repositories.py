@@ -6,11 +6,10 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import AccessToken, Device, LoginThrottle, OperationMember, User
+from backend.db.statements import dialect_insert, insert_if_absent
 
 __all__ = ["DeviceRepository", "ThrottleRepository", "TokenRepository"]
 
@@ -63,9 +62,22 @@ class DeviceRepository:
         """The device with this id."""
         return await self.session.get(Device, device_id)
 
-    def add(self, device: Device) -> None:
-        """Stage a new device."""
-        self.session.add(device)
+    async def register(
+        self, device_id: uuid.UUID, *, user_id: uuid.UUID, at: dt.datetime
+    ) -> Device:
+        """The device, registered to ``user_id`` now if it was unknown (safe under concurrency)."""
+        await insert_if_absent(
+            self.session,
+            Device,
+            id=device_id,
+            registered_by=user_id,
+            registered_at=at,
+            last_seen_at=at,
+        )
+        result = await self.session.execute(
+            select(Device).where(Device.id == device_id).execution_options(populate_existing=True)
+        )
+        return result.scalar_one()
 
     async def shares_operation(self, device: Device, user_id: uuid.UUID) -> bool:
         """Whether the device's user and ``user_id`` are members of a common operation."""
@@ -102,9 +114,9 @@ class ThrottleRepository:
         One upsert statement, so concurrent failures are all counted (no lost
         update, no clash on the first insert) on PostgreSQL as on SQLite.
         """
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        values = insert(LoginThrottle).values(key=key, failures=1, last_failure_at=now)
+        values = dialect_insert(self.session)(LoginThrottle).values(
+            key=key, failures=1, last_failure_at=now
+        )
         statement = values.on_conflict_do_update(
             index_elements=[LoginThrottle.key],
             set_={

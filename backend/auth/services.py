@@ -219,12 +219,7 @@ class AuthService:
         return issued
 
     async def _bind_device(self, user: User, device_id: uuid.UUID, now: dt.datetime) -> None:
-        device = await self.devices.get(device_id)
-        if device is None:
-            self.devices.add(
-                Device(id=device_id, registered_by=user.id, registered_at=now, last_seen_at=now)
-            )
-            return
+        device = await self.devices.register(device_id, user_id=user.id, at=now)
         if device.revoked_at is not None:
             raise DeviceRevoked(
                 N_("Wipe the data held on this device; it can no longer sync."),

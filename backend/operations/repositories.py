@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Operation, OperationMember, User
+from backend.db.statements import insert_if_absent
 
 __all__ = ["OperationRepository"]
 
@@ -25,6 +27,19 @@ class OperationRepository:
     def add_member(self, member: OperationMember) -> None:
         """Stage a new membership."""
         self.session.add(member)
+
+    async def add_member_if_absent(
+        self, operation_id: uuid.UUID, user_id: uuid.UUID, *, added_by: uuid.UUID, at: dt.datetime
+    ) -> bool:
+        """Add a membership unless it exists (safe under concurrency); whether it was added."""
+        return await insert_if_absent(
+            self.session,
+            OperationMember,
+            operation_id=operation_id,
+            user_id=user_id,
+            added_by=added_by,
+            added_at=at,
+        )
 
     async def flush(self) -> None:
         """Send staged rows (so foreign keys see them)."""

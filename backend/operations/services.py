@@ -154,16 +154,13 @@ class OperationService:
                     )
                 ]
             )
-        existing = await self.operations.get_member(operation_id, user_id)
-        if existing is not None:
-            return existing, user, False
-        member = OperationMember(
-            operation_id=operation_id,
-            user_id=user_id,
-            added_by=principal.user_id,
-            added_at=utcnow(),
+        added = await self.operations.add_member_if_absent(
+            operation_id, user_id, added_by=principal.user_id, at=utcnow()
         )
-        self.operations.add_member(member)
+        member = await self.operations.get_member(operation_id, user_id)
+        assert member is not None
+        if not added:
+            return member, user, False
         await self.audit.append(
             AuditEvent(
                 action="operation.add_member",

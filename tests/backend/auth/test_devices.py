@@ -88,3 +88,19 @@ async def test_revoking_an_unknown_device_is_404(client: AsyncClient, accounts: 
     assert_problem(
         await client.post(f"/api/v1/devices/{uuid.uuid4()}/revoke", headers=admin), 404, "not-found"
     )
+
+
+async def test_concurrent_first_sign_ins_from_one_new_device_all_succeed(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    """An app retrying after a lost response must not get a 500 for registering twice."""
+    import asyncio
+
+    device = uuid.uuid4()
+    caseworker = await accounts.create("caseworker")
+    body = {"username": caseworker.username, "password": PASSWORD, "device_id": str(device)}
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/auth/token", json=body) for _ in range(6))
+    )
+    assert [r.status_code for r in responses] == [200] * 6
+    assert {r.json()["device_id"] for r in responses} == {str(device)}

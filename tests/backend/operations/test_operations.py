@@ -113,3 +113,20 @@ async def test_adding_an_unknown_user_is_422(client: AsyncClient, accounts: Acco
         f"{OPS}/{op['id']}/members", headers=coord, json={"user_id": str(uuid.uuid4())}
     )
     assert_problem(response, 422, "validation")
+
+
+async def test_concurrent_adds_of_one_member_create_one_membership(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    import asyncio
+
+    _, coord = await accounts.signed_in("coordinator")
+    caseworker = await accounts.create("caseworker")
+    op = await _operation(client, coord)
+    url = f"{OPS}/{op['id']}/members"
+    responses = await asyncio.gather(
+        *(client.post(url, headers=coord, json={"user_id": str(caseworker.id)}) for _ in range(5))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
+    members = (await client.get(url, headers=coord)).json()
+    assert [m["user_id"] for m in members].count(str(caseworker.id)) == 1
