@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, ResponseHeader, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -135,6 +135,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if settings.cors_origins
         else None,
         request_max_body_size=settings.max_request_body_bytes,
+        # Responses hold tokens and personal data: no cache keeps them (RFC 6749 5.1
+        # for tokens). Routes that want revalidation (instruments) say so themselves.
+        cache_control=CacheControlHeader(no_store=True),
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         openapi_config=OpenAPIConfig(
             title="Lantern API",
             version=API_VERSION,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 
@@ -68,7 +68,7 @@ class InstrumentController(Controller):
         responses={
             **problem_responses(*AUTHENTICATED_PROBLEMS, 404),
         },
-        response_headers=None,
+        cache_control=CacheControlHeader(private=True, no_cache=True),
     )
     async def get_instrument(
         self,
@@ -87,7 +87,6 @@ class InstrumentController(Controller):
         headers = {
             "ETag": document.etag,
             "Content-Language": language.replace("_", "-"),
-            "Cache-Control": "private, no-cache",
             "Vary": "Accept-Language, Authorization",
         }
         if _etag_matches(request.headers.get("if-none-match"), document.etag):

@@ -179,3 +179,33 @@ async def test_control_characters_in_an_operation_name_are_refused(
         await client.post("/api/v1/operations", headers=coord, json=body), 422, "validation"
     )
     assert problem["errors"][0]["field"] == "name"  # type: ignore[index]
+
+
+async def test_responses_are_not_cacheable_by_default(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    account = await accounts.create("caseworker")
+    token = await client.post(
+        TOKEN, json={"username": account.username, "password": account.password}
+    )
+    assert token.headers["cache-control"] == "no-store"
+    assert token.headers["x-content-type-options"] == "nosniff"
+    me = await client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert me.headers["cache-control"] == "no-store"
+
+
+async def test_instruments_are_revalidated_not_stored_publicly(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    _, headers = await accounts.signed_in("caseworker")
+    response = await client.get("/api/v1/instruments/scam_compound", headers=headers)
+    directives = {d.strip() for d in response.headers["cache-control"].split(",")}
+    assert directives == {"private", "no-cache"}
+    again = await client.get(
+        "/api/v1/instruments/scam_compound",
+        headers={**headers, "If-None-Match": response.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert {d.strip() for d in again.headers["cache-control"].split(",")} == {"private", "no-cache"}
