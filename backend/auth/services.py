@@ -91,20 +91,8 @@ class AuthService:
         row, user = found
         if row.revoked_at is not None:
             if row.revoke_reason == "device_revoked":
-                raise DeviceRevoked(
-                    N_("Wipe the data held on this device; it can no longer sync."),
-                    side_effects=[
-                        audit_side_effect(
-                            AuditEvent(
-                                action="auth.request_from_revoked_device",
-                                outcome="denied",
-                                actor_id=user.id,
-                                actor_role=user.role,
-                                device_id=row.device_id,
-                            ),
-                            self.runtime.keyring,
-                        )
-                    ],
+                raise self._device_revoked(
+                    user, row.device_id, action="auth.request_from_revoked_device"
                 )
             raise Unauthenticated(N_("The access token has been revoked."))
         if row.expires_at <= utcnow():
@@ -218,25 +206,27 @@ class AuthService:
         )
         return issued
 
+    def _device_revoked(
+        self, user: User, device_id: uuid.UUID | None, *, action: str
+    ) -> DeviceRevoked:
+        """The answer to a revoked device, carrying the audit entry of the refusal."""
+        event = AuditEvent(
+            action=action,
+            outcome="denied",
+            actor_id=user.id,
+            actor_role=user.role,
+            device_id=device_id,
+            detail={"reason": "device_revoked"},
+        )
+        return DeviceRevoked(
+            N_("Wipe the data held on this device; it can no longer sync."),
+            side_effects=[audit_side_effect(event, self.runtime.keyring)],
+        )
+
     async def _bind_device(self, user: User, device_id: uuid.UUID, now: dt.datetime) -> None:
         device = await self.devices.register(device_id, user_id=user.id, at=now)
         if device.revoked_at is not None:
-            raise DeviceRevoked(
-                N_("Wipe the data held on this device; it can no longer sync."),
-                side_effects=[
-                    audit_side_effect(
-                        AuditEvent(
-                            action="auth.login",
-                            outcome="denied",
-                            actor_id=user.id,
-                            actor_role=user.role,
-                            device_id=device_id,
-                            detail={"reason": "device_revoked"},
-                        ),
-                        self.runtime.keyring,
-                    )
-                ],
-            )
+            raise self._device_revoked(user, device_id, action="auth.login")
         device.last_seen_at = now
 
     async def _issue(
