@@ -60,6 +60,7 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,
         log_config=None,
         proxy_headers=settings.trust_forwarded_for,
+        forwarded_allow_ips=settings.forwarded_allow_ips if settings.trust_forwarded_for else None,
         server_header=False,
     )
 

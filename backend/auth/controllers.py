@@ -15,18 +15,19 @@ from backend.auth.services import AuthService, DeviceService
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
 from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.operations.services import OperationService
-from backend.runtime import Runtime
 
 __all__ = ["AuthController", "DeviceController"]
 
 
-def client_address(request: Request[Any, Any, Any], runtime: Runtime) -> str:
-    """The client's address, from X-Forwarded-For only when configured to trust it."""
-    if runtime.settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address as the server sees it.
+
+    Behind a proxy, `lantern serve` runs uvicorn with ``proxy_headers`` (when
+    ``LANTERN_TRUST_FORWARDED_FOR`` is set), which takes the address from
+    ``X-Forwarded-For`` only as written by the trusted proxy. Reading the
+    header here instead would trust its leftmost entry, which the client
+    writes, and let a guesser rotate it past the per-address back-off.
+    """
     return request.client.host if request.client else "unknown"
 
 
@@ -60,7 +61,7 @@ class AuthController(Controller):
             username=data.username,
             password=data.password,
             device_id=data.device_id,
-            client_address=client_address(request, runtime),
+            client_address=client_address(request),
         )
         return TokenResponse(
             access_token=issued.access_token,

@@ -254,3 +254,21 @@ async def test_concurrent_failures_are_all_counted(
     # One counter for the account and one for the address; each saw every checked failure.
     assert sorted(counters) == [checked, checked]
     assert checked >= runtime.settings.login_account_max_failures
+
+
+async def test_a_forged_forwarded_for_header_does_not_escape_the_address_back_off(
+    client: AsyncClient, runtime: Runtime
+) -> None:
+    limit = runtime.settings.login_address_max_failures
+    for n in range(limit):
+        await client.post(
+            TOKEN,
+            json={"username": f"spray-{n}", "password": "z" * 20},
+            headers={"X-Forwarded-For": f"198.51.100.{n % 250}"},
+        )
+    blocked = await client.post(
+        TOKEN,
+        json={"username": "fresh-name", "password": "z" * 20},
+        headers={"X-Forwarded-For": "192.0.2.1"},
+    )
+    assert_problem(blocked, 429, "too-many-attempts")
