@@ -246,11 +246,10 @@ def _handle_lantern_error(request: Request[Any, Any, Any], exc: LanternError) ->
 
 
 def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
-    if isinstance(exc, ValidationException) or (exc.status_code == 400 and exc.extra):
-        assert isinstance(exc, HTTPException)
-        if isinstance(exc, ValidationException) and _is_malformed_json(exc):
+    if isinstance(exc, ValidationException):
+        if _is_malformed_json(exc):
             return _handle_lantern_error(request, MalformedBody())
-        errors = _field_errors_from_validation(exc) if isinstance(exc, ValidationException) else []
+        errors = _field_errors_from_validation(exc)
         return _handle_lantern_error(request, ValidationFailed(errors=errors))
     if exc.status_code == 400:
         # Litestar raises a plain 400 when the body cannot be decoded at all.
