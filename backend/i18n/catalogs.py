@@ -14,7 +14,10 @@ flags). Both are build output, never committed; they are rebuilt at install
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,13 +135,27 @@ def _compile_one(po: Path) -> None:
             untranslated.append(key)
         elif message.fuzzy:
             unreviewed.append(key)
-    with po.with_suffix(".mo").open("wb") as fh:
-        write_mo(fh, catalog, use_fuzzy=True)
-    po.with_suffix(".review.json").write_bytes(
-        msgspec.json.encode(
-            _Review(unreviewed=sorted(unreviewed), untranslated=sorted(untranslated))
-        )
+    mo = io.BytesIO()
+    write_mo(mo, catalog, use_fuzzy=True)
+    review = msgspec.json.encode(
+        _Review(unreviewed=sorted(unreviewed), untranslated=sorted(untranslated))
     )
+    _write_atomically(po.with_suffix(".mo"), mo.getvalue())
+    _write_atomically(po.with_suffix(".review.json"), review)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` in one step: workers starting together never read half a file."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        tmp.chmod(0o644)  # mkstemp makes 0600; catalogues are not secret
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def compile_catalogs(root: Path = LOCALES_DIR, *, force: bool = False) -> list[str]:
@@ -249,8 +266,21 @@ class Catalogs:
 
     @classmethod
     def load(cls, root: Path = LOCALES_DIR) -> Catalogs:
-        """Compile what is stale, then load every language."""
-        compile_catalogs(root)
+        """Compile what is stale, then load every language.
+
+        On a read-only install (catalogues compiled at install time) compiling
+        is skipped and the compiled files present are used.
+        """
+        try:
+            compile_catalogs(root)
+        except OSError:
+            missing = [
+                lang
+                for lang in available_languages(root)
+                if not _po_path(lang, root).with_suffix(".mo").exists()
+            ]
+            if missing:
+                raise
         catalogs = cls(root=root)
         template_size = 0
         pot = root / f"{DOMAIN}.pot"

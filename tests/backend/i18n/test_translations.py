@@ -161,3 +161,64 @@ async def test_an_explicit_locale_accepts_the_same_aliases_as_accept_language(
     )
     assert response.status_code == 200
     assert response.headers["content-language"] == "fil"
+
+
+def test_a_reader_never_sees_a_half_written_catalogue(tmp_path: Path) -> None:
+    """Workers starting together compile and read the same files at once."""
+    import shutil
+    import threading
+
+    from babel.messages.mofile import read_mo
+
+    root = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, root, ignore=shutil.ignore_patterns("*.mo", "*.review.json"))
+    compile_catalogs(root)
+    mo = root / NON_ENGLISH[0] / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    failures: list[str] = []
+    done = threading.Event()
+
+    def read_until_done() -> None:
+        while not done.is_set():
+            try:
+                with mo.open("rb") as fh:
+                    assert len(list(read_mo(fh))) > 100
+            except Exception as exc:
+                failures.append(type(exc).__name__)
+
+    reader = threading.Thread(target=read_until_done)
+    reader.start()
+    try:
+        for _ in range(15):
+            compile_catalogs(root, force=True)
+    finally:
+        done.set()
+        reader.join()
+    assert failures == []
+
+
+def test_a_read_only_install_uses_its_compiled_catalogues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shutil
+
+    import backend.i18n.catalogs as catalogs_module
+
+    root = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, root, ignore=shutil.ignore_patterns("*.mo", "*.review.json"))
+    compile_catalogs(root)
+    for po in root.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):  # newer sources, as after an upgrade
+        stat = po.stat()
+        os.utime(po, (stat.st_atime + 10, stat.st_mtime + 10))
+
+    def read_only(path: Path, data: bytes) -> None:
+        raise PermissionError(13, "Read-only file system", str(path))
+
+    monkeypatch.setattr(catalogs_module, "_write_atomically", read_only)
+    catalogs = Catalogs.load(root)
+    assert set(catalogs.translators) == {"en", *available_languages(root)}
+    # With nothing compiled at all, the failure is not hidden.
+    for mo in root.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"):
+        mo.unlink()
+    with pytest.raises(PermissionError):
+        Catalogs.load(root)
