@@ -44,7 +44,9 @@ class PasswordHasher:
             type=Type.ID,
         )
         self._slots = asyncio.Semaphore(settings.argon2_max_concurrency)
-        self._dummy_hash: str | None = None
+        # Made now, not on first use: otherwise the first unknown-user sign-in
+        # would cost two hashes and stand out by its timing.
+        self._dummy_hash = self._hasher.hash("lantern-timing-equaliser")
 
     def hash_sync(self, password: str) -> str:
         """Hash in the calling thread (for the CLI)."""
@@ -59,8 +61,6 @@ class PasswordHasher:
         candidate = normalise_password(password)
         if stored is None:
             # Unknown account: spend the same work so timing does not tell.
-            if self._dummy_hash is None:
-                self._dummy_hash = self._hasher.hash("lantern-timing-equaliser")
             with contextlib.suppress(VerificationError):
                 self._hasher.verify(self._dummy_hash, candidate)
             return Verified(ok=False)
