@@ -10,7 +10,6 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
-from backend.audit.repositories import AuditRepository
 from backend.audit.services import AuditLog, Verification
 from backend.auth.guards import allow
 from backend.deps import DbSession, RuntimeDep
@@ -60,10 +59,11 @@ class AuditController(Controller):
     async def entries(
         self,
         db_session: DbSession,
+        runtime: RuntimeDep,
         after_seq: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[AuditEntryOut]:
-        rows = await AuditRepository(db_session).page(after_seq=after_seq, limit=limit)
+        rows = await AuditLog(db_session, runtime.keyring).entries(after_seq=after_seq, limit=limit)
         return [
             AuditEntryOut(
                 seq=r.seq,

@@ -110,6 +110,10 @@ class AuditLog:
         self.repository.add(entry)
         return entry
 
+    async def entries(self, *, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Entries after ``after_seq``, oldest first (for admins and export)."""
+        return await self.repository.page(after_seq=after_seq, limit=limit)
+
     async def verify(self) -> Verification:
         """Walk the chain from the first entry and report the first broken link."""
         previous = GENESIS_MAC
