@@ -1,15 +1,16 @@
 """Babel extraction method for instrument definition files.
 
-Use it from a Babel mapping file (``babel.cfg``)::
+The project runs it through ``lantern i18n extract`` (``make locales-extract``),
+which writes ``locales/lantern.pot``. From a Babel mapping file it is::
 
     [extractors]
     instrument = screening.extract:extract_instrument
 
     [instrument: screening/instruments/**.toml]
 
-then ``pybabel extract -F babel.cfg -o locales/messages.pot .``. Every text is
-extracted as ``pgettext(context, msgid)`` with a comment for translators.
-Babel itself is not imported: the protocol is only a function signature.
+Every text is extracted as ``pgettext(context, msgid)`` with a comment for
+translators. Babel itself is not imported: the protocol is only a function
+signature.
 """
 
 from __future__ import annotations
