@@ -7,31 +7,44 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import CacheControlHeader, ResponseHeader, State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import (
+    JsonRenderPlugin,
+    OpenAPIRenderPlugin,
+    RedocRenderPlugin,
+    SwaggerRenderPlugin,
+)
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
 
 from backend.audit.controllers import AuditController
 from backend.auth.controllers import AuthController, DeviceController, provide_principal
 from backend.auth.middleware import BearerAuthenticationMiddleware
-from backend.auth.passwords import PasswordHasher
+from backend.contract import polish_openapi
 from backend.crypto.keys import KeyFileError, load_key_file
+from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
-from backend.db.session import provide_db_session
-from backend.errors import exception_handlers
+from backend.db.session import provide_db_session, settle_side_effects
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
+from backend.problems import exception_handlers
 from backend.runtime import Runtime
 from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
 from backend.users.controllers import UserController
+from backend.web import (
+    LanternRequest,
+    RefuseControlCharacters,
+    SecurityHeaders,
+    repair_options_handlers,
+)
 from screening import InstrumentDefinitionError, load_registry
 
 __all__ = ["ConfigurationError", "build_runtime", "create_app"]
@@ -44,10 +57,24 @@ logger = logging.getLogger("lantern.app")
 
 
 class LanternApp(Litestar):
-    """Litestar, with request ids and access logging around everything it does."""
+    """Litestar, wrapped in what must hold for every answer, errors and 404s included.
+
+    From the outside in: a request id and the access log; security headers;
+    the side effects of a failed request, run before its answer leaves.
+    """
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await with_request_context(super().__call__, scope, receive, send)
+        await with_request_context(self._secured, scope, receive, send)
+
+    async def _settled(self, scope: Any, receive: Any, send: Any) -> None:
+        await settle_side_effects(self.state.runtime.db, super().__call__, scope, receive, send)
+
+    async def _secured(self, scope: Any, receive: Any, send: Any) -> None:
+        settings: Settings = self.state.runtime.settings
+        secured = SecurityHeaders(
+            self._settled, docs_path=DOCS_PATH, hsts=settings.mode == "production"
+        )
+        await secured(scope, receive, send)
 
 
 class ConfigurationError(Exception):
@@ -84,6 +111,18 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
 
+def _public_operations(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path template) of every route that needs no token."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            if handler.opt.get("exclude_from_auth"):
+                found.add((method, route.path_format))
+    return found
+
+
 def _provide_runtime(state: State) -> Runtime:
     runtime: Runtime = state.runtime
     return runtime
@@ -110,9 +149,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 rate_limit=("minute", settings.rate_limit_per_minute), exclude=_PUBLIC_PATHS
             ).middleware
         )
+    middleware.append(RefuseControlCharacters)
     middleware.append(DefineMiddleware(BearerAuthenticationMiddleware, exclude=_PUBLIC_PATHS))
+    render_plugins: list[OpenAPIRenderPlugin] = [JsonRenderPlugin()]
+    if settings.serve_docs:
+        render_plugins = [SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")]
 
-    return LanternApp(
+    app = LanternApp(
         route_handlers=[
             AuthController,
             DeviceController,
@@ -135,10 +178,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if settings.cors_origins
         else None,
         request_max_body_size=settings.max_request_body_bytes,
+        request_class=LanternRequest,
         # Responses hold tokens and personal data: no cache keeps them (RFC 6749 5.1
         # for tokens). Routes that want revalidation (instruments) say so themselves.
         cache_control=CacheControlHeader(no_store=True),
-        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         openapi_config=OpenAPIConfig(
             title="Lantern API",
             version=API_VERSION,
@@ -148,7 +191,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 "`urn:lantern:problem:<slug>`."
             ),
             path=DOCS_PATH,
-            render_plugins=[SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")],
+            render_plugins=render_plugins,
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
@@ -162,3 +205,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         logging_config=None,
         debug=False,
     )
+    polish_openapi(app.openapi_schema, public=_public_operations(app))
+    repair_options_handlers(app)
+    return app

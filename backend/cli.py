@@ -5,15 +5,22 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import msgspec
 
 from backend.settings import Settings
 
+if TYPE_CHECKING:
+    from backend.runtime import Runtime
+
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -48,9 +55,10 @@ def serve(host: str, port: int, workers: int) -> None:
     if settings.is_sqlite and workers > 1:
         raise click.UsageError("several workers need PostgreSQL (LANTERN_DATABASE_URL)")
     try:
-        build_runtime(settings)  # fail fast, with a clear message, before forking workers
+        runtime = build_runtime(settings)  # fail fast, with a clear message, before forking
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
+    _require_migrated(runtime)
     uvicorn.run(
         "backend.app:create_app",
         factory=True,
@@ -63,6 +71,31 @@ def serve(host: str, port: int, workers: int) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips if settings.trust_forwarded_for else None,
         server_header=False,
     )
+
+
+def _require_migrated(runtime: Runtime) -> None:
+    """Refuse to serve a database that is not at this code's migration."""
+    from backend.db.migrate import current_revisions, head_revisions
+
+    async def current() -> set[str]:
+        try:
+            return await current_revisions(runtime.db.engine)
+        finally:
+            await runtime.db.dispose()
+
+    expected = head_revisions(runtime.settings.effective_database_url)
+    try:
+        found = asyncio.run(current())
+    except Exception as exc:
+        raise click.ClickException(
+            f"cannot read the database's migration state ({type(exc).__name__}): is it reachable?"
+        ) from None
+    if found != expected:
+        at = ", ".join(sorted(found)) or "empty"
+        raise click.ClickException(
+            f"the database is not migrated (at {at}, code expects {', '.join(sorted(expected))}): "
+            "run `lantern db upgrade`"
+        )
 
 
 # -- db ------------------------------------------------------------------------
@@ -179,48 +212,159 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-@main.group()
-def users() -> None:
-    """Accounts."""
-
-
-@users.command("create")
-@click.option("--username", required=True)
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(["caseworker", "coordinator", "investigator", "admin"]),
-)
-def users_create(username: str, role: str) -> None:
-    """Create an account; the password is read from a prompt, or from stdin when piped."""
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Build this process's runtime, run ``work`` on it, and close the database."""
     from backend.app import ConfigurationError, build_runtime
     from backend.errors import LanternError
-    from backend.users.services import UserService
 
-    password = _read_password()
     try:
         runtime = build_runtime(_settings())
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
 
-    async def run() -> Any:
+    async def run() -> T:
         try:
-            async with runtime.db.session() as session, session.begin():
-                return await UserService(session, runtime).create(
-                    actor=None,
-                    username=username,
-                    password=password,
-                    role=role,  # type: ignore[arg-type]
-                )
+            return await work(runtime)
         finally:
             await runtime.db.dispose()
 
     try:
-        user = asyncio.run(run())
+        return asyncio.run(run())
     except LanternError as exc:
         reasons = "; ".join(f"{e.field} {e.reason}" for e in exc.errors) or str(exc)
         raise click.ClickException(reasons) from None
+
+
+@main.group()
+def users() -> None:
+    """Accounts: create, list, disable, unlock."""
+
+
+_ROLE_CHOICE = click.Choice(["caseworker", "coordinator", "investigator", "admin"])
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=_ROLE_CHOICE)
+def users_create(username: str, role: str) -> None:
+    """Create an account; the password is read from a prompt, or from stdin when piped."""
+    from backend.access.roles import Role
+    from backend.db.session import write_transaction
+    from backend.users.services import UserService
+
+    password = _read_password()
+
+    async def work(runtime: Runtime) -> Any:
+        async with write_transaction(runtime.db) as session:
+            return await UserService(session, runtime).create(
+                actor=None, username=username, password=password, role=Role(role)
+            )
+
+    user = _run(work)
     click.echo(f"created {user.role} {user.username} ({user.id})")
+
+
+@users.command("list")
+@click.option("--role", type=_ROLE_CHOICE, default=None, help="Only accounts of this role.")
+@click.option("--username", default=None, help="Only usernames containing this.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def users_list(role: str | None, username: str | None, limit: int) -> None:
+    """List accounts, one JSON object per line."""
+    from backend.access.principal import Principal
+    from backend.access.roles import Role
+    from backend.db.session import read_transaction
+    from backend.users.services import UserService
+
+    cli_admin = Principal(
+        user_id=uuid.UUID(int=0), username="cli", role=Role.ADMIN, token_id=uuid.UUID(int=0)
+    )
+
+    async def work(runtime: Runtime) -> list[dict[str, Any]]:
+        async with read_transaction(runtime.db) as session:
+            found = await UserService(session, runtime).list(
+                cli_admin,
+                role=Role(role) if role else None,
+                username=username,
+                limit=limit,
+                offset=0,
+            )
+            return [
+                {
+                    "id": str(u.id),
+                    "username": u.username,
+                    "role": u.role,
+                    "disabled": u.disabled_at is not None,
+                }
+                for u in found
+            ]
+
+    for line in _run(work):
+        click.echo(msgspec.json.encode(line).decode())
+
+
+def _act_on_user(username: str, act: Callable[[Any, Any], Awaitable[str]]) -> None:
+    from backend.auth.services import normalise_username
+    from backend.db.session import write_transaction
+    from backend.errors import NotFound
+    from backend.users.repositories import UserRepository
+    from backend.users.services import UserService
+
+    async def work(runtime: Runtime) -> str:
+        async with write_transaction(runtime.db) as session:
+            user = await UserRepository(session).get_by_username(normalise_username(username))
+            if user is None:
+                raise NotFound(f"no account named {username!r}")
+            return await act(UserService(session, runtime), user)
+
+    click.echo(_run(work))
+
+
+@users.command("disable")
+@click.option("--username", required=True)
+def users_disable(username: str) -> None:
+    """Disable an account: every token refused at once, sign-in refused."""
+
+    async def act(service: Any, user: Any) -> str:
+        await service.set_disabled(None, user, disabled=True)
+        return f"disabled {user.username}"
+
+    _act_on_user(username, act)
+
+
+@users.command("enable")
+@click.option("--username", required=True)
+def users_enable(username: str) -> None:
+    """Enable a disabled account."""
+
+    async def act(service: Any, user: Any) -> str:
+        await service.set_disabled(None, user, disabled=False)
+        return f"enabled {user.username}"
+
+    _act_on_user(username, act)
+
+
+@users.command("unlock")
+@click.option("--username", required=True)
+def users_unlock(username: str) -> None:
+    """End every sign-in back-off of an account at once."""
+
+    async def act(service: Any, user: Any) -> str:
+        cleared = await service.unlock(None, user)
+        return f"unlocked {user.username} ({cleared} counters cleared)"
+
+    _act_on_user(username, act)
+
+
+@users.command("revoke-tokens")
+@click.option("--username", required=True)
+def users_revoke_tokens(username: str) -> None:
+    """Revoke every token of an account (it must sign in again everywhere)."""
+
+    async def act(service: Any, user: Any) -> str:
+        revoked = await service.revoke_tokens(None, user)
+        return f"revoked {revoked} tokens of {user.username}"
+
+    _act_on_user(username, act)
 
 
 # -- audit ---------------------------------------------------------------------
@@ -233,23 +377,18 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the audit chain; exit 1 and name the first broken entry if any."""
-    from backend.app import ConfigurationError, build_runtime
-    from backend.audit.services import AuditLog
+    """Walk a snapshot of the audit chain; exit 1 and name the first broken entry if any.
 
-    try:
-        runtime = build_runtime(_settings())
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from None
+    Reads in a read-only transaction: it never holds the write lock.
+    """
+    from backend.audit.services import AuditLog, Verification
+    from backend.db.session import read_transaction
 
-    async def run() -> Any:
-        try:
-            async with runtime.db.read_session() as session, session.begin():
-                return await AuditLog(session, runtime.keyring).verify()
-        finally:
-            await runtime.db.dispose()
+    async def work(runtime: Runtime) -> Verification:
+        async with read_transaction(runtime.db) as session:
+            return await AuditLog(session, runtime.keyring).verify()
 
-    result = asyncio.run(run())
+    result = _run(work)
     click.echo(msgspec.json.encode(result).decode())
     if not result.ok:
         click.echo(

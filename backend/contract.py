@@ -4,9 +4,55 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 from litestar import Litestar
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, Reference, Schema
 
-__all__ = ["openapi_document", "render_openapi"]
+__all__ = ["openapi_document", "polish_openapi", "render_openapi"]
+
+_PROBLEM = "application/problem+json"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _strict_structs() -> set[str]:
+    """Names of every Struct that refuses unknown fields."""
+    names: set[str] = set()
+    pending: list[type[msgspec.Struct]] = [msgspec.Struct]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__struct_config__.forbid_unknown_fields:
+            names.add(cls.__name__)
+    return names
+
+
+def polish_openapi(document: OpenAPI, *, public: set[tuple[str, str]]) -> None:
+    """Make the generated document say what the server does.
+
+    - Public operations (``public``: method and path) need no token: their
+      ``security`` is empty, overriding the document's bearer requirement.
+    - Every 4xx and 5xx answer is ``application/problem+json`` (Litestar
+      documents its own 400 as plain JSON).
+    - Schemas of inputs that refuse unknown fields say ``additionalProperties: false``.
+    """
+    problem = Reference(ref="#/components/schemas/Problem")
+    for path, item in (document.paths or {}).items():
+        for method in _METHODS:
+            operation = getattr(item, method, None)
+            if operation is None:
+                continue
+            if (method.upper(), path) in public:
+                operation.security = []
+            if not operation.responses:
+                continue
+            for status, response in operation.responses.items():
+                if status[0] in "45" and not isinstance(response, Reference):
+                    response.content = {_PROBLEM: OpenAPIMediaType(schema=problem)}
+    strict = _strict_structs()
+    schemas = document.components.schemas if document.components else None
+    for name, schema in (schemas or {}).items():
+        if isinstance(schema, Schema) and name.rsplit("_", 1)[-1] in strict:
+            schema.additional_properties = False
 
 
 def openapi_document(app: Litestar) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.auth.principal import Principal
+from backend.access.principal import Principal
 from backend.runtime import Runtime
 
 __all__ = ["CurrentPrincipal", "DbSession", "RuntimeDep"]

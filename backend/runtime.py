@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.auth.passwords import PasswordHasher
 from backend.crypto.keys import KeyRing
+from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
 from backend.i18n import Catalogs
 from backend.settings import Settings

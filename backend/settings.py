@@ -44,9 +44,20 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, ge=0, description="Requests per client address per minute; 0 disables."
     )
-    login_account_max_failures: int = Field(default=5, ge=1)
+    login_account_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins per account and network, or device."
+    )
     login_address_max_failures: int = Field(
-        default=50, ge=1, description="Higher than per account: field offices share one address."
+        default=50, ge=1, description="Per network, across accounts (field offices share one)."
+    )
+    login_account_ceiling: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins per account from untrusted networks and devices; "
+        "slows guessing from many networks, never applies where the owner signed in before.",
+    )
+    login_trust_days: int = Field(
+        default=30, ge=0, description="How long a network or device stays trusted after a sign-in."
     )
     login_backoff_base_seconds: float = Field(default=2.0, gt=0)
     login_backoff_max_seconds: float = Field(default=900.0, gt=0)
@@ -59,6 +70,11 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of the proxies whose X-Forwarded-For is trusted.",
     )
     cors_origins: list[str] = Field(default_factory=list)
+    docs_enabled: bool | None = Field(
+        default=None,
+        description="Serve the interactive API docs (they load scripts from a CDN); "
+        "default on in development, off in production. The OpenAPI document is always served.",
+    )
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
@@ -80,6 +96,11 @@ class Settings(BaseSettings):
     def effective_key_file(self) -> Path:
         """The key file in force, defaulting to ``<data_dir>/lantern.key``."""
         return (self.key_file or self.data_dir / "lantern.key").expanduser().resolve()
+
+    @property
+    def serve_docs(self) -> bool:
+        """Whether the interactive docs are served."""
+        return self.docs_enabled if self.docs_enabled is not None else self.mode == "development"
 
     @property
     def is_sqlite(self) -> bool:

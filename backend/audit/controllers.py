@@ -8,14 +8,19 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
+from backend.access.guards import allow
+from backend.access.roles import Role
+from backend.audit.repositories import AuditFilter
 from backend.audit.services import AuditLog, Verification
-from backend.auth.guards import allow
+from backend.db.session import READS
 from backend.deps import DbSession, RuntimeDep
-from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
 __all__ = ["AuditController"]
+
+_NAME_PART = r"^[A-Za-z0-9._:-]+$"
 
 
 class AuditEntryOut(msgspec.Struct, kw_only=True):
@@ -28,7 +33,7 @@ class AuditEntryOut(msgspec.Struct, kw_only=True):
     outcome: str
     actor_id: uuid.UUID | None
     actor_role: str | None
-    device_id: FromPath[uuid.UUID] | None
+    device_id: uuid.UUID | None
     object_type: str | None
     object_id: str | None
     request_id: str | None
@@ -41,11 +46,13 @@ class AuditController(Controller):
 
     path = "/api/v1/audit"
     tags = ["audit"]
-    guards = [allow("admin")]
+    guards = [allow(Role.ADMIN)]
 
     @get(
         "/verify",
+        opt=READS,
         summary="Verify the audit chain",
+        description="Walks a snapshot of the chain; never holds the write lock.",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
     async def verify(self, db_session: DbSession, runtime: RuntimeDep) -> Verification:
@@ -53,7 +60,9 @@ class AuditController(Controller):
 
     @get(
         "/entries",
+        opt=READS,
         summary="Read audit entries, oldest first",
+        description="Filter by actor, action, object and time; page with `after_seq`.",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
     async def entries(
@@ -62,8 +71,27 @@ class AuditController(Controller):
         runtime: RuntimeDep,
         after_seq: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        action: Annotated[str | None, QueryParameter(max_length=64, pattern=_NAME_PART)] = None,
+        object_type: Annotated[
+            str | None, QueryParameter(max_length=32, pattern=_NAME_PART)
+        ] = None,
+        object_id: Annotated[str | None, QueryParameter(max_length=64, pattern=_NAME_PART)] = None,
+        since: FromQuery[dt.datetime | None] = None,
+        until: FromQuery[dt.datetime | None] = None,
     ) -> list[AuditEntryOut]:
-        rows = await AuditLog(db_session, runtime.keyring).entries(after_seq=after_seq, limit=limit)
+        rows = await AuditLog(db_session, runtime.keyring).entries(
+            after_seq=after_seq,
+            limit=limit,
+            filters=AuditFilter(
+                actor_id=actor_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                since=since,
+                until=until,
+            ),
+        )
         return [
             AuditEntryOut(
                 seq=r.seq,

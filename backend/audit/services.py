@@ -15,16 +15,32 @@ import uuid
 from typing import Literal
 
 import msgspec
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from backend.audit.repositories import AuditRepository
+from backend.audit.repositories import (
+    AuditFilter,
+    AuditRepository,
+    DenialCounterRepository,
+    lock_and_read_head,
+)
 from backend.crypto.keys import KeyFileError, KeyRing
 from backend.db.base import utcnow
 from backend.db.models import AuditEntry
+from backend.db.session import AUDIT_BUFFER, READ_ONLY
 from backend.errors import SideEffect
 from backend.observability import current_request_id
 
-__all__ = ["AuditEvent", "AuditLog", "Verification", "audit_side_effect"]
+__all__ = [
+    "DENIAL_WINDOW",
+    "AuditBuffer",
+    "AuditEvent",
+    "AuditLog",
+    "Verification",
+    "anonymous_denial",
+    "audit_side_effect",
+]
 
 GENESIS_MAC = bytes(32)
 
@@ -79,40 +95,90 @@ def _mac(key: bytes, previous: bytes, entry: AuditEntry) -> bytes:
     return hmac.new(key, previous + _canonical(entry), hashlib.sha256).digest()
 
 
+class AuditBuffer:
+    """The events a transaction recorded, waiting to be sealed at its commit."""
+
+    __slots__ = ("events", "keyring")
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+        #: Each event with the id of the request that recorded it.
+        self.events: list[tuple[AuditEvent, str | None]] = []
+
+
+def _build_entry(item: AuditEvent, *, request_id: str | None, seq: int, key_id: str) -> AuditEntry:
+    return AuditEntry(
+        seq=seq,
+        id=uuid.uuid4(),
+        at=utcnow(),
+        action=item.action,
+        outcome=item.outcome,
+        actor_id=item.actor_id,
+        actor_role=item.actor_role,
+        device_id=item.device_id,
+        object_type=item.object_type,
+        object_id=item.object_id,
+        request_id=request_id,
+        detail=msgspec.json.encode(item.detail, order="sorted").decode(),
+        key_id=key_id,
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _seal(session: Session) -> None:
+    """Append and chain a transaction's buffered events, as its last statements.
+
+    The append lock (PostgreSQL) is taken here, just before commit, and held
+    only until the commit: a request never serialises the server while it works.
+    """
+    buffered: AuditBuffer | None = session.info.get(AUDIT_BUFFER)
+    if buffered is None or not buffered.events or session.info.get(READ_ONLY):
+        return
+    session.info.pop(AUDIT_BUFFER)
+    seq, previous = lock_and_read_head(session) or (0, GENESIS_MAC)
+    keyring = buffered.keyring
+    key = keyring.derive("audit-chain")
+    for item, request_id in buffered.events:
+        seq += 1
+        entry = _build_entry(item, request_id=request_id, seq=seq, key_id=keyring.active_id)
+        entry.mac = _mac(key, previous, entry)
+        previous = entry.mac
+        session.add(entry)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
+    """A rolled-back transaction did nothing: its events are not appended."""
+    session.info.pop(AUDIT_BUFFER, None)
+
+
 class AuditLog:
-    """The one way to write to, and check, the audit log."""
+    """The one way to write to, and check, the audit log.
+
+    :meth:`record` buffers an event in the current transaction; the events are
+    appended, chained and sealed in one step when that transaction commits (or,
+    for a read-only transaction, right after it in a write transaction of their
+    own). A rolled-back transaction appends nothing.
+    """
 
     def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self.session = session
         self.repository = AuditRepository(session)
         self.keyring = keyring
 
-    async def append(self, event: AuditEvent) -> AuditEntry:
-        """Append ``event`` in the current transaction, chained to the newest entry."""
-        await self.repository.lock_for_append()
-        last = await self.repository.last()
-        entry = AuditEntry(
-            seq=(last.seq + 1) if last else 1,
-            id=uuid.uuid4(),
-            at=utcnow(),
-            action=event.action,
-            outcome=event.outcome,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role,
-            device_id=event.device_id,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            request_id=current_request_id(),
-            detail=msgspec.json.encode(event.detail, order="sorted").decode(),
-            key_id=self.keyring.active_id,
-        )
-        key = self.keyring.derive("audit-chain")
-        entry.mac = _mac(key, last.mac if last else GENESIS_MAC, entry)
-        self.repository.add(entry)
-        return entry
+    def record(self, event: AuditEvent) -> None:
+        """Buffer ``event``; it is appended when the current transaction commits."""
+        info = self.session.info
+        buffered = info.get(AUDIT_BUFFER)
+        if buffered is None:
+            buffered = info[AUDIT_BUFFER] = AuditBuffer(self.keyring)
+        buffered.events.append((event, current_request_id()))
 
-    async def entries(self, *, after_seq: int, limit: int) -> list[AuditEntry]:
-        """Entries after ``after_seq``, oldest first (for admins and export)."""
-        return await self.repository.page(after_seq=after_seq, limit=limit)
+    async def entries(
+        self, *, after_seq: int, limit: int, filters: AuditFilter | None = None
+    ) -> list[AuditEntry]:
+        """Entries after ``after_seq`` matching ``filters``, oldest first (admins, export)."""
+        return await self.repository.page(after_seq=after_seq, limit=limit, filters=filters)
 
     async def verify(self) -> Verification:
         """Walk the chain from the first entry and report the first broken link."""
@@ -161,6 +227,50 @@ def audit_side_effect(event: AuditEvent, keyring: KeyRing) -> SideEffect:
     """Append ``event`` after the request's transaction rolled back (denials, failures)."""
 
     async def effect(session: AsyncSession) -> None:
-        await AuditLog(session, keyring).append(event)
+        AuditLog(session, keyring).record(event)
+
+    return effect
+
+
+#: Anonymous denials are counted per window of this length.
+DENIAL_WINDOW = dt.timedelta(hours=1)
+_DENIAL_KEEP = dt.timedelta(days=30)
+
+
+def _window_start(now: dt.datetime) -> dt.datetime:
+    seconds = int(DENIAL_WINDOW.total_seconds())
+    epoch = int(now.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
+
+
+def anonymous_denial(action: str, reason: str, keyring: KeyRing) -> SideEffect:
+    """Count a denial nobody can be named for, instead of appending one entry each.
+
+    Unauthenticated traffic (unknown accounts, unknown tokens, back-off
+    refusals) must not grow the audit log without bound: the counter keeps
+    the exact figure per window, and an entry is appended at the 1st, 10th,
+    100th… occurrence of a kind in a window, so the log grows by the logarithm.
+    """
+
+    async def effect(session: AsyncSession) -> None:
+        now = utcnow()
+        window = _window_start(now)
+        counters = DenialCounterRepository(session)
+        count = await counters.count(window_start=window, action=action, reason=reason)
+        if count == 1:
+            await counters.prune(before=now - _DENIAL_KEEP)
+        if str(count).strip("0") == "1":  # 1, 10, 100, …
+            AuditLog(session, keyring).record(
+                AuditEvent(
+                    action=action,
+                    outcome="denied",
+                    detail={
+                        "reason": reason,
+                        "aggregated": True,
+                        "count_in_window": count,
+                        "window_start": window.isoformat(),
+                    },
+                )
+            )
 
     return effect

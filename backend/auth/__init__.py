@@ -1,1 +1,1 @@
-"""Sign-in, bearer tokens, devices, and who may call what."""
+"""Sign-in, bearer tokens and devices."""

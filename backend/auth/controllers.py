@@ -1,4 +1,4 @@
-"""HTTP handlers for sign-in, sign-out, /me and device revocation."""
+"""HTTP handlers for sign-in, sign-out, /me, and devices."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from backend.auth.guards import allow, current_principal
-from backend.auth.principal import Principal
-from backend.auth.schemas import DeviceRevoked, Me, TokenRequest, TokenResponse
-from backend.auth.services import AuthService, DeviceService
+from backend.access.guards import allow, current_principal
+from backend.access.principal import Principal
+from backend.access.roles import Role
+from backend.auth.schemas import DeviceOut, DeviceRevoked, Me, TokenRequest, TokenResponse
+from backend.auth.services import AuthService, DeviceService, SignIn
+from backend.db.models import Device
+from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
-from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.operations.services import OperationService
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
-__all__ = ["AuthController", "DeviceController"]
+__all__ = ["AuthController", "DeviceController", "device_out", "provide_principal"]
+
+EVERYONE = tuple(Role)
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -36,6 +41,17 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return current_principal(request)
 
 
+def device_out(device: Device) -> DeviceOut:
+    """The API form of a device."""
+    return DeviceOut(
+        id=device.id,
+        user_id=device.registered_by,
+        registered_at=device.registered_at,
+        last_seen_at=device.last_seen_at,
+        revoked_at=device.revoked_at,
+    )
+
+
 class AuthController(Controller):
     """``/api/v1/auth`` and ``/api/v1/me``."""
 
@@ -45,19 +61,22 @@ class AuthController(Controller):
     @post(
         "/auth/token",
         exclude_from_auth=True,
+        security=[],
         status_code=200,
         summary="Sign in and get a bearer token",
-        description="Failed attempts back off per account and per client address (429).",
+        description=(
+            "Failed attempts back off (429 with `Retry-After`) per account and client network, "
+            "per account and device, per network, and per account from places where it never "
+            "signed in. A device is bound to the first account that signs in with it: another "
+            "account gets `device-bound-elsewhere`. A revoked device gets `device-revoked` "
+            "whatever the password."
+        ),
         responses=problem_responses(400, 401, 403, 413, 422, 429),
     )
     async def token(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[TokenRequest],
-        db_session: DbSession,
-        runtime: RuntimeDep,
+        self, request: Request[Any, Any, Any], data: JSONBody[TokenRequest], runtime: RuntimeDep
     ) -> TokenResponse:
-        issued = await AuthService(db_session, runtime).login(
+        issued = await SignIn(runtime).login(
             username=data.username,
             password=data.password,
             device_id=data.device_id,
@@ -67,14 +86,15 @@ class AuthController(Controller):
             access_token=issued.access_token,
             token_type="bearer",  # noqa: S106 - the OAuth token type, not a secret
             expires_at=issued.expires_at,
-            role=issued.role,  # type: ignore[arg-type]
+            role=issued.role,
             user_id=issued.user_id,
             device_id=issued.device_id,
         )
 
     @post(
         "/auth/logout",
-        guards=[allow("caseworker", "coordinator", "investigator", "admin")],
+        guards=[allow(*EVERYONE)],
+        opt=WRITES,
         status_code=204,
         summary="Revoke the token of this request",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
@@ -86,7 +106,8 @@ class AuthController(Controller):
 
     @get(
         "/me",
-        guards=[allow("caseworker", "coordinator", "investigator", "admin")],
+        guards=[allow(*EVERYONE)],
+        opt=READS,
         summary="The signed-in user",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
@@ -102,6 +123,19 @@ class AuthController(Controller):
             operations=operations,
         )
 
+    @get(
+        "/me/devices",
+        guards=[allow(*EVERYONE)],
+        opt=READS,
+        summary="My devices",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
+    async def my_devices(
+        self, principal: CurrentPrincipal, db_session: DbSession, runtime: RuntimeDep
+    ) -> list[DeviceOut]:
+        devices = await DeviceService(db_session, runtime).list_for(principal, principal.user_id)
+        return [device_out(d) for d in devices]
+
 
 class DeviceController(Controller):
     """``/api/v1/devices``."""
@@ -111,13 +145,15 @@ class DeviceController(Controller):
 
     @post(
         "/{device_id:uuid}/revoke",
-        guards=[allow("admin", "coordinator")],
+        guards=[allow(Role.ADMIN, Role.COORDINATOR)],
+        opt=WRITES,
         status_code=200,
         summary="Revoke a device",
         description=(
-            "Revokes every token of the device. Every later request from it, and any sign-in "
-            "naming it, is answered with the `urn:lantern:problem:device-revoked` problem, "
-            "whose `action` is `wipe-local-data`."
+            "An admin may revoke any device; a coordinator, the devices of members of an "
+            "operation they belong to. Revokes every token of the device. Every later request "
+            "from it, and any sign-in naming it, is answered with the "
+            "`urn:lantern:problem:device-revoked` problem, whose `action` is `wipe-local-data`."
         ),
         responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
     )

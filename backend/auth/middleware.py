@@ -8,8 +8,8 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from backend.auth.services import AuthService
-from backend.db.session import run_side_effects
-from backend.errors import LanternError, Unauthenticated
+from backend.db.session import read_transaction
+from backend.errors import Unauthenticated
 from backend.i18n import N_
 from backend.runtime import Runtime
 
@@ -17,7 +17,10 @@ __all__ = ["BearerAuthenticationMiddleware"]
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    """Resolves ``Authorization: Bearer <token>`` to a :class:`Principal`."""
+    """Resolves ``Authorization: Bearer <token>`` to a :class:`Principal`.
+
+    The lookup is a read: it never takes SQLite's write lock.
+    """
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -27,11 +30,6 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated(N_("Send an access token as `Authorization: Bearer <token>`."))
         runtime: Runtime = connection.app.state.runtime
-        try:
-            async with runtime.db.read_session() as session, session.begin():
-                principal = await AuthService(session, runtime).authenticate(token.strip())
-        except LanternError as exc:
-            if exc.side_effects:
-                await run_side_effects(runtime.db, exc.side_effects)
-            raise
+        async with read_transaction(runtime.db) as session:
+            principal = await AuthService(session, runtime).authenticate(token.strip())
         return AuthenticationResult(user=principal, auth=principal.token_id)

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import msgspec
 
-from backend.auth.principal import Role
+from backend.access.roles import Role
 from backend.types import CONTROL_FREE
 
-__all__ = ["DeviceRevoked", "Me", "TokenRequest", "TokenResponse"]
+__all__ = ["DeviceOut", "DeviceRevoked", "Me", "TokenRequest", "TokenResponse"]
 
 
 class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -49,3 +49,13 @@ class DeviceRevoked(msgspec.Struct, kw_only=True):
     device_id: uuid.UUID
     revoked_at: dt.datetime
     tokens_revoked: int
+
+
+class DeviceOut(msgspec.Struct, kw_only=True):
+    """A device and the account it is bound to."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    registered_at: dt.datetime
+    last_seen_at: dt.datetime
+    revoked_at: dt.datetime | None

@@ -1,1 +1,1 @@
-"""Key management, key derivation and (next) envelope encryption and pseudonyms."""
+"""Keys, key derivation, password hashing and keyed pseudonyms: all key material lives here."""

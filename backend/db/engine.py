@@ -58,8 +58,14 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, settings.sqlite_busy_timeout_ms)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads: on SQLite a deferred BEGIN (no write lock; WAL gives a snapshot);
+        # on PostgreSQL a read-only, repeatable-read transaction (one snapshot, and
+        # a route declared as a read that tried to write would fail loudly).
+        read_options: dict[str, Any] = {"lantern_read_only": True}
+        if not self.is_sqlite:
+            read_options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         self.read_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(lantern_read_only=True), expire_on_commit=False
+            self.engine.execution_options(**read_options), expire_on_commit=False
         )
 
     def session(self) -> AsyncSession:

@@ -1,22 +1,64 @@
-"""The transaction boundary: one transaction per request, committed by nobody else.
+"""The transaction boundary, and the one runner of a failed request's side effects.
 
-Services never commit. A request's work commits when its handler returns and
-rolls back when it raises. Work that must outlive a rollback (the audit entry
-of a denial, the counter of a failed sign-in) travels on the error as side
-effects and runs afterwards in a transaction of its own.
+One request, one transaction, committed by nobody but this module: services
+never commit. Each route declares once whether it reads or writes
+(``opt=READS`` or ``opt=WRITES``); a read gets a deferred transaction that
+never takes SQLite's write lock (a read-only, repeatable-read one on
+PostgreSQL). Audit events recorded while reading are appended after the read
+transaction ends, in a short write transaction of their own.
+
+Work that must outlive the rollback of a failed request (the audit entry of a
+denial, a failed sign-in's counter) rides on the error as ``side_effects``.
+The exception handler hands them to :func:`defer_side_effects`, and
+:func:`settle_side_effects` runs them, in a transaction of their own, before
+the answer leaves the server.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+import contextvars
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal
 
+from litestar import Request
 from litestar.datastructures import State
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.engine import Database
-from backend.errors import LanternError, SideEffect
+from backend.errors import SideEffect
 
-__all__ = ["provide_db_session", "run_side_effects"]
+__all__ = [
+    "AUDIT_BUFFER",
+    "READS",
+    "WRITES",
+    "Transaction",
+    "defer_side_effects",
+    "provide_db_session",
+    "run_side_effects",
+    "savepoint",
+    "settle_side_effects",
+]
+
+logger = logging.getLogger("lantern.db")
+
+Transaction = Literal["read", "write"]
+
+#: Route option: the handler only reads (no write lock; audit appended afterwards).
+READS: dict[str, Any] = {"transaction": "read"}
+#: Route option: the handler writes.
+WRITES: dict[str, Any] = {"transaction": "write"}
+
+#: ``session.info`` key under which the audit log buffers a transaction's events.
+AUDIT_BUFFER = "lantern.audit.buffer"
+#: ``session.info`` key marking a read-only session (its events are carried over).
+READ_ONLY = "lantern.read_only"
+
+_pending: contextvars.ContextVar[list[SideEffect] | None] = contextvars.ContextVar(
+    "lantern_pending_side_effects", default=None
+)
 
 
 async def run_side_effects(db: Database, effects: Sequence[SideEffect]) -> None:
@@ -26,14 +68,94 @@ async def run_side_effects(db: Database, effects: Sequence[SideEffect]) -> None:
             await effect(session)
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+def defer_side_effects(effects: Sequence[SideEffect]) -> None:
+    """Queue a failed request's side effects to run before its answer is sent."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("side effects deferred outside a request")
+    pending.extend(effects)
+
+
+async def settle_side_effects(
+    db: Database, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Run ``app``; before its answer starts, run the side effects it deferred."""
+    pending: list[SideEffect] = []
+    token = _pending.set(pending)
+
+    async def send_settled(message: Message) -> None:
+        if message["type"] == "http.response.start" and pending:
+            effects = list(pending)
+            pending.clear()
+            try:
+                await run_side_effects(db, effects)
+            except Exception as exc:
+                # The refusal stands even if its record could not be written.
+                logger.error(
+                    "side effects of a failed request were not recorded",
+                    extra={"exception_type": type(exc).__qualname__},
+                )
+        await send(message)
+
+    try:
+        await app(scope, receive, send_settled)
+    finally:
+        _pending.reset(token)
+
+
+def _declared(request: Request[Any, Any, Any]) -> Transaction:
+    declared = request.route_handler.opt.get("transaction")
+    if declared not in ("read", "write"):
+        raise RuntimeError(
+            f"route {request.route_handler.handler_name} asks for a database session "
+            "but does not declare opt=READS or opt=WRITES"
+        )
+    return declared  # type: ignore[no-any-return]
+
+
+async def _carry_audit(db: Database, session: AsyncSession) -> None:
+    """Append, in a write transaction, the audit events a read transaction recorded."""
+    buffered = session.info.pop(AUDIT_BUFFER, None)
+    if buffered is None or not buffered.events:
+        return
+    async with db.session() as writer, writer.begin():
+        writer.info[AUDIT_BUFFER] = buffered
+
+
+@asynccontextmanager
+async def read_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """A read-only transaction; audit events it records are appended after it ends."""
+    async with db.read_session() as session:
+        session.info[READ_ONLY] = True
+        async with session.begin():
+            yield session
+        await _carry_audit(db, session)
+
+
+@asynccontextmanager
+async def write_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """A write transaction, committed when the block ends without an error."""
+    async with db.session() as session, session.begin():
+        yield session
+
+
+async def provide_db_session(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncGenerator[AsyncSession, None]:
     """Litestar dependency: the request's session inside its one transaction."""
     db: Database = state.runtime.db
-    async with db.session() as session:
-        try:
-            async with session.begin():
-                yield session
-        except LanternError as exc:
-            if exc.side_effects:
-                await run_side_effects(db, exc.side_effects)
-            raise
+    opener = read_transaction if _declared(request) == "read" else write_transaction
+    async with opener(db) as session:
+        yield session
+
+
+@asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Run a block atomically inside the current transaction.
+
+    If the block raises, only its own writes are undone and the error
+    propagates; the surrounding transaction goes on (one bad mutation of a
+    sync batch never undoes the others).
+    """
+    async with session.begin_nested():
+        yield session

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import Base
 
-__all__ = ["dialect_insert", "insert_if_absent"]
+__all__ = ["dialect_insert", "insert_if_absent", "rowcount"]
 
 
 def dialect_insert(session: AsyncSession) -> Any:
@@ -21,5 +21,9 @@ def dialect_insert(session: AsyncSession) -> Any:
 async def insert_if_absent(session: AsyncSession, model: type[Base], **values: Any) -> bool:
     """Insert a row unless one with the same key exists; race-free. Returns whether it inserted."""
     statement = dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return bool(rowcount(await session.execute(statement)))
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE, DELETE or INSERT touched (0 where the driver cannot tell)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -8,8 +8,9 @@ from sqlalchemy import text
 
 from backend.db.migrate import current_revisions, head_revisions
 from backend.deps import RuntimeDep
-from backend.errors import NotReady, problem_responses
+from backend.errors import NotReady
 from backend.i18n import N_
+from backend.problems import problem_responses
 
 __all__ = ["HealthController"]
 
@@ -28,13 +29,14 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", exclude_from_auth=True, summary="The process is up")
+    @get("/live", exclude_from_auth=True, security=[], summary="The process is up")
     async def live(self) -> Health:
         return Health(status="ok")
 
     @get(
         "/ready",
         exclude_from_auth=True,
+        security=[],
         summary="The database is reachable and migrated",
         responses=problem_responses(503),
     )

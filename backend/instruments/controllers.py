@@ -9,10 +9,11 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 
-from backend.auth.guards import allow
-from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
+from backend.access.guards import allow
+from backend.access.roles import Role
 from backend.instruments.schemas import InstrumentSummary
 from backend.instruments.services import InstrumentService
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 from screening import LocalizedInstrument
 
 __all__ = ["InstrumentController", "provide_instrument_service"]
@@ -42,7 +43,7 @@ class InstrumentController(Controller):
 
     path = "/api/v1/instruments"
     tags = ["instruments"]
-    guards = [allow("caseworker", "coordinator")]
+    guards = [allow(Role.CASEWORKER, Role.COORDINATOR)]
     dependencies = {"instruments": Provide(provide_instrument_service, sync_to_thread=False)}
 
     @get(

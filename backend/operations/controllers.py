@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from backend.auth.guards import allow
+from backend.access.guards import allow
+from backend.access.roles import Role
 from backend.db.models import Operation, OperationMember, User
+from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
-from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.operations.schemas import MemberAdd, MemberOut, OperationCreate, OperationOut
 from backend.operations.services import OperationService
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
 __all__ = ["OperationController"]
 
@@ -34,7 +37,7 @@ def _member(member: OperationMember, user: User) -> MemberOut:
         operation_id=member.operation_id,
         user_id=user.id,
         username=user.username,
-        role=user.role,  # type: ignore[arg-type]
+        role=Role(user.role),
         added_at=member.added_at,
     )
 
@@ -47,7 +50,8 @@ class OperationController(Controller):
 
     @post(
         "/",
-        guards=[allow("coordinator")],
+        guards=[allow(Role.COORDINATOR)],
+        opt=WRITES,
         summary="Create an operation",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
@@ -62,18 +66,21 @@ class OperationController(Controller):
 
     @get(
         "/",
-        guards=[allow("caseworker", "coordinator")],
-        summary="Operations I belong to",
+        guards=[allow(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)],
+        opt=READS,
+        summary="Operations I belong to (every operation, for an admin)",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
-    async def list_mine(
+    async def list_visible(
         self, principal: CurrentPrincipal, db_session: DbSession, runtime: RuntimeDep
     ) -> list[OperationOut]:
-        return [_out(op) for op in await OperationService(db_session, runtime).list_mine(principal)]
+        operations = await OperationService(db_session, runtime).list_visible(principal)
+        return [_out(op) for op in operations]
 
     @get(
         "/{operation_id:uuid}",
-        guards=[allow("caseworker", "coordinator")],
+        guards=[allow(Role.CASEWORKER, Role.COORDINATOR)],
+        opt=READS,
         summary="One operation",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
     )
@@ -88,11 +95,15 @@ class OperationController(Controller):
 
     @post(
         "/{operation_id:uuid}/members",
-        guards=[allow("coordinator")],
+        guards=[allow(Role.COORDINATOR)],
+        opt=WRITES,
         summary="Add a member",
         description="201 when added, 200 when the user already was a member.",
         status_code=201,
-        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+        responses={
+            **problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+            200: ResponseSpec(data_container=MemberOut, description="Already a member."),
+        },
     )
     async def add_member(
         self,
@@ -109,7 +120,8 @@ class OperationController(Controller):
 
     @get(
         "/{operation_id:uuid}/members",
-        guards=[allow("coordinator")],
+        guards=[allow(Role.COORDINATOR)],
+        opt=READS,
         summary="List members",
         responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
     )
@@ -122,3 +134,24 @@ class OperationController(Controller):
     ) -> list[MemberOut]:
         rows = await OperationService(db_session, runtime).members(principal, operation_id)
         return [_member(m, u) for m, u in rows]
+
+    @delete(
+        "/{operation_id:uuid}/members/{user_id:uuid}",
+        guards=[allow(Role.COORDINATOR)],
+        opt=WRITES,
+        summary="Remove a member",
+        description=(
+            "204 whether or not the user was a member. Their devices stop receiving the "
+            "operation's cases (sync sends purge instructions)."
+        ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+    )
+    async def remove_member(
+        self,
+        operation_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+    ) -> None:
+        await OperationService(db_session, runtime).remove_member(principal, operation_id, user_id)

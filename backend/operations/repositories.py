@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Operation, OperationMember, User
-from backend.db.statements import insert_if_absent
+from backend.db.statements import insert_if_absent, rowcount
 
 __all__ = ["OperationRepository"]
 
@@ -63,6 +63,22 @@ class OperationRepository:
             .order_by(Operation.created_at.desc(), Operation.id)
         )
         return list(result.scalars())
+
+    async def list_all(self, *, limit: int = 1000) -> list[Operation]:
+        """Every operation, newest first (for admins: no case content)."""
+        result = await self.session.execute(
+            select(Operation).order_by(Operation.created_at.desc(), Operation.id).limit(limit)
+        )
+        return list(result.scalars())
+
+    async def remove_member(self, operation_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        """Delete a membership; whether there was one."""
+        result = await self.session.execute(
+            delete(OperationMember).where(
+                OperationMember.operation_id == operation_id, OperationMember.user_id == user_id
+            )
+        )
+        return rowcount(result) > 0
 
     async def ids_for_member(self, user_id: uuid.UUID) -> list[uuid.UUID]:
         """Ids of the operations ``user_id`` belongs to."""

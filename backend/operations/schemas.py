@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from backend.auth.principal import Role
+from backend.access.roles import Role
 from backend.types import Name
 
 __all__ = ["MemberAdd", "MemberOut", "OperationCreate", "OperationOut"]

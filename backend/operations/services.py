@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import uuid
 
-from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.access.principal import Principal
+from backend.access.roles import MEMBER_ROLES, Role
 from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
-from backend.auth.principal import Principal
 from backend.db.base import utcnow
 from backend.db.models import Operation, OperationMember, User
 from backend.errors import FieldError, NotFound, ValidationFailed
 from backend.i18n import N_
+from backend.operations.countries import ISO_3166_ALPHA_2
 from backend.operations.repositories import OperationRepository
 from backend.operations.schemas import OperationCreate
 from backend.runtime import Runtime
 from backend.users.repositories import UserRepository
 
 __all__ = ["OperationService"]
-
-_COUNTRIES = frozenset(
-    code
-    for code in Locale("en").territories
-    if isinstance(code, str) and len(code) == 2 and code.isalpha()
-)
-_MEMBER_ROLES = ("caseworker", "coordinator")
 
 
 class OperationService:
@@ -45,12 +39,12 @@ class OperationService:
         """
         country = data.country.upper()
         errors = []
-        if country not in _COUNTRIES:
+        if country not in ISO_3166_ALPHA_2:
             errors.append(
                 FieldError(
                     location="body",
                     field="country",
-                    reason="not an ISO 3166-1 alpha-2 country code",
+                    reason="not an assigned ISO 3166-1 alpha-2 country code",
                 )
             )
         if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
@@ -80,7 +74,7 @@ class OperationService:
                 added_at=now,
             )
         )
-        await self.audit.append(
+        self.audit.record(
             AuditEvent(
                 action="operation.create",
                 actor_id=principal.user_id,
@@ -117,8 +111,10 @@ class OperationService:
             raise self._not_found(principal, operation_id, "operation.read")
         return operation
 
-    async def list_mine(self, principal: Principal) -> list[Operation]:
-        """The caller's operations."""
+    async def list_visible(self, principal: Principal) -> list[Operation]:
+        """The caller's operations; every operation for an admin (names and sites only)."""
+        if principal.role == Role.ADMIN:
+            return await self.operations.list_all()
         return await self.operations.list_for_member(principal.user_id)
 
     async def operation_ids_of(self, principal: Principal) -> list[uuid.UUID]:
@@ -140,17 +136,15 @@ class OperationService:
         if await self.operations.get_for_member(operation_id, principal.user_id) is None:
             raise self._not_found(principal, operation_id, "operation.add_member")
         user = await self.users.get(user_id)
-        if user is None or user.disabled_at is not None:
-            raise ValidationFailed(
-                errors=[FieldError(location="body", field="user_id", reason="no such active user")]
-            )
-        if user.role not in _MEMBER_ROLES:
+        if user is None or user.disabled_at is not None or user.role not in MEMBER_ROLES:
+            # One answer for all three: the role of an account the caller may
+            # not see (an investigator, an admin) is none of their business.
             raise ValidationFailed(
                 errors=[
                     FieldError(
                         location="body",
                         field="user_id",
-                        reason=f"a {user.role} cannot be a member of an operation",
+                        reason="no active caseworker or coordinator with this id",
                     )
                 ]
             )
@@ -161,7 +155,7 @@ class OperationService:
         assert member is not None
         if not added:
             return member, user, False
-        await self.audit.append(
+        self.audit.record(
             AuditEvent(
                 action="operation.add_member",
                 actor_id=principal.user_id,
@@ -180,3 +174,26 @@ class OperationService:
         if await self.operations.get_for_member(operation_id, principal.user_id) is None:
             raise self._not_found(principal, operation_id, "operation.list_members")
         return await self.operations.members(operation_id)
+
+    async def remove_member(
+        self, principal: Principal, operation_id: uuid.UUID, user_id: uuid.UUID
+    ) -> bool:
+        """Remove a member from one of the caller's operations; whether it was a member.
+
+        Sync turns a removal into purge instructions for the member's devices.
+        """
+        if await self.operations.get_for_member(operation_id, principal.user_id) is None:
+            raise self._not_found(principal, operation_id, "operation.remove_member")
+        removed = await self.operations.remove_member(operation_id, user_id)
+        if removed:
+            self.audit.record(
+                AuditEvent(
+                    action="operation.remove_member",
+                    actor_id=principal.user_id,
+                    actor_role=principal.role,
+                    object_type="operation",
+                    object_id=str(operation_id),
+                    detail={"user_id": str(user_id)},
+                )
+            )
+        return removed

@@ -7,9 +7,10 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
-from backend.auth.guards import allow
+from backend.access.guards import allow
+from backend.access.roles import Role
 from backend.deps import RuntimeDep
-from backend.errors import AUTHENTICATED_PROBLEMS, problem_responses
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 from backend.screenings.schemas import AssessRequest
 from backend.screenings.services import ScreeningAssessor
 from screening import Assessment
@@ -25,7 +26,7 @@ class ScreeningController(Controller):
 
     @post(
         "/assess",
-        guards=[allow("caseworker", "coordinator")],
+        guards=[allow(Role.CASEWORKER, Role.COORDINATOR)],
         status_code=200,
         summary="Preview the triage assessment of a set of answers (nothing is stored)",
         description=(

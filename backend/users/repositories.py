@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,11 +40,21 @@ class UserRepository:
             raise Conflict("That username is taken.") from None
 
     async def list(
-        self, *, roles: tuple[str, ...] | None = None, limit: int = 200, offset: int = 0
+        self,
+        *,
+        roles: Collection[str] | None = None,
+        username_contains: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
     ) -> list[User]:
-        """Users by username, optionally only of some roles."""
+        """Users by username, optionally only of some roles or matching a part of the name."""
         query = select(User).order_by(User.username).limit(limit).offset(offset)
         if roles is not None:
-            query = query.where(User.role.in_(roles))
+            query = query.where(User.role.in_(list(roles)))
+        if username_contains:
+            escaped = (
+                username_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            )
+            query = query.where(User.username.like(f"%{escaped}%", escape="\\"))
         result = await self.session.execute(query)
         return list(result.scalars())

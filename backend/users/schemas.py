@@ -8,9 +8,9 @@ from typing import Annotated
 
 import msgspec
 
-from backend.auth.principal import Role
+from backend.access.roles import Role
 
-__all__ = ["USERNAME_PATTERN", "UserCreate", "UserOut"]
+__all__ = ["USERNAME_PATTERN", "Cleared", "TokensRevoked", "UserCreate", "UserOut"]
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
 
@@ -31,3 +31,15 @@ class UserOut(msgspec.Struct, kw_only=True):
     role: Role
     created_at: dt.datetime
     disabled: bool
+
+
+class TokensRevoked(msgspec.Struct, kw_only=True):
+    """How many live tokens were revoked."""
+
+    tokens_revoked: int
+
+
+class Cleared(msgspec.Struct, kw_only=True):
+    """How many sign-in back-off counters were cleared."""
+
+    counters_cleared: int

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.audit.services import AuditEvent, AuditLog
-from backend.auth.principal import Principal, Role
-from backend.auth.services import normalise_username
+from backend.access.principal import Principal
+from backend.access.roles import MEMBER_ROLES, Role
+from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.auth.repositories import ThrottleRepository, TokenRepository
+from backend.auth.services import SignIn, normalise_username
+from backend.db.base import utcnow
 from backend.db.models import User
-from backend.errors import FieldError, ValidationFailed
+from backend.errors import FieldError, NotFound, ValidationFailed
 from backend.i18n import N_
 from backend.runtime import Runtime
 from backend.users.policy import password_problems
@@ -20,7 +24,6 @@ from backend.users.schemas import USERNAME_PATTERN
 __all__ = ["UserService"]
 
 _USERNAME = re.compile(USERNAME_PATTERN)
-_MEMBER_ROLES = ("caseworker", "coordinator")
 
 
 class UserService:
@@ -29,6 +32,8 @@ class UserService:
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
         self.runtime = runtime
         self.users = UserRepository(session)
+        self.tokens = TokenRepository(session)
+        self.throttle = ThrottleRepository(session)
         self.audit = AuditLog(session, runtime.keyring)
 
     async def create(
@@ -69,7 +74,7 @@ class UserService:
             created_by=actor.user_id if actor else None,
         )
         await self.users.add(user)
-        await self.audit.append(
+        self.audit.record(
             AuditEvent(
                 action="user.create",
                 actor_id=actor.user_id if actor else None,
@@ -82,17 +87,90 @@ class UserService:
         return user
 
     async def list(
-        self, principal: Principal, *, role: Role | None, limit: int, offset: int
+        self,
+        principal: Principal,
+        *,
+        role: Role | None,
+        username: str | None = None,
+        limit: int,
+        offset: int,
     ) -> list[User]:
-        """Accounts by username.
+        """Accounts by username, filtered by role and by a part of the username.
 
         Admins see every account. Coordinators see only the accounts they can
         add to operations (caseworkers and coordinators): who the
         investigators and admins are is none of their business.
         """
-        roles: tuple[str, ...] | None = None
-        if principal.role != "admin":
-            roles = tuple(r for r in _MEMBER_ROLES if role is None or r == role)
+        roles: set[Role] | None = None
+        if principal.role != Role.ADMIN:
+            roles = {r for r in MEMBER_ROLES if role is None or r == role}
         elif role is not None:
-            roles = (role,)
-        return await self.users.list(roles=roles, limit=limit, offset=offset)
+            roles = {role}
+        part = normalise_username(username) if username else None
+        return await self.users.list(
+            roles=roles, username_contains=part, limit=limit, offset=offset
+        )
+
+    async def get(self, actor: Principal | None, user_id: uuid.UUID, *, action: str) -> User:
+        """An account, for an admin acting on it (else not found, audited)."""
+        user = await self.users.get(user_id)
+        if user is None:
+            raise NotFound(
+                N_("No such account."),
+                side_effects=[
+                    audit_side_effect(
+                        AuditEvent(
+                            action=action,
+                            outcome="denied",
+                            actor_id=actor.user_id if actor else None,
+                            actor_role=actor.role if actor else "cli",
+                            object_type="user",
+                            object_id=str(user_id),
+                            detail={"reason": "not_found"},
+                        ),
+                        self.runtime.keyring,
+                    )
+                ],
+            )
+        return user
+
+    def _record(self, actor: Principal | None, action: str, user: User, **detail: int) -> None:
+        self.audit.record(
+            AuditEvent(
+                action=action,
+                actor_id=actor.user_id if actor else None,
+                actor_role=actor.role if actor else "cli",
+                object_type="user",
+                object_id=str(user.id),
+                detail=dict(detail),
+            )
+        )
+
+    async def set_disabled(self, actor: Principal | None, user: User, *, disabled: bool) -> User:
+        """Disable an account (every token refused at once, sign-in refused) or enable it."""
+        now = utcnow()
+        revoked = 0
+        if disabled:
+            if user.disabled_at is None:
+                user.disabled_at = now
+            revoked = await self.tokens.revoke_for_user(user.id, at=now, reason="user_disabled")
+        else:
+            user.disabled_at = None
+        self._record(
+            actor, "user.disable" if disabled else "user.enable", user, tokens_revoked=revoked
+        )
+        return user
+
+    async def revoke_tokens(self, actor: Principal | None, user: User) -> int:
+        """Revoke every live token of an account (it must sign in again everywhere)."""
+        revoked = await self.tokens.revoke_for_user(user.id, at=utcnow(), reason="admin_revoked")
+        self._record(actor, "user.revoke_tokens", user, tokens_revoked=revoked)
+        return revoked
+
+    async def unlock(self, actor: Principal | None, user: User) -> int:
+        """End every sign-in back-off of an account at once."""
+        cleared = await self.throttle.unlock_account(
+            SignIn(self.runtime).account_tag(user.username)
+        )
+        self._record(actor, "user.unlock", user, counters_cleared=cleared)
+        return cleared

@@ -15,10 +15,11 @@ from httpx import AsyncClient
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from backend.auth.guards import allowed_roles
+from backend.access.guards import allowed_roles
+from backend.access.roles import Role
 from tests.conftest import Accounts, assert_problem
 
-ROLES = ("caseworker", "coordinator", "investigator", "admin")
+ROLES = tuple(role.value for role in Role)
 EVERYONE = frozenset(ROLES)
 PUBLIC = None  # no authentication at all
 
@@ -26,14 +27,21 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): EVERYONE,
     ("GET", "/api/v1/me"): EVERYONE,
+    ("GET", "/api/v1/me/devices"): EVERYONE,
     ("POST", "/api/v1/devices/{device_id}/revoke"): frozenset({"admin", "coordinator"}),
     ("POST", "/api/v1/users"): frozenset({"admin"}),
     ("GET", "/api/v1/users"): frozenset({"admin", "coordinator"}),
+    ("POST", "/api/v1/users/{user_id}/disable"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{user_id}/enable"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{user_id}/revoke-tokens"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{user_id}/unlock"): frozenset({"admin"}),
+    ("GET", "/api/v1/users/{user_id}/devices"): frozenset({"admin", "coordinator"}),
     ("POST", "/api/v1/operations"): frozenset({"coordinator"}),
-    ("GET", "/api/v1/operations"): frozenset({"caseworker", "coordinator"}),
+    ("GET", "/api/v1/operations"): frozenset({"caseworker", "coordinator", "admin"}),
     ("GET", "/api/v1/operations/{operation_id}"): frozenset({"caseworker", "coordinator"}),
     ("POST", "/api/v1/operations/{operation_id}/members"): frozenset({"coordinator"}),
     ("GET", "/api/v1/operations/{operation_id}/members"): frozenset({"coordinator"}),
+    ("DELETE", "/api/v1/operations/{operation_id}/members/{user_id}"): frozenset({"coordinator"}),
     ("GET", "/api/v1/audit/verify"): frozenset({"admin"}),
     ("GET", "/api/v1/audit/entries"): frozenset({"admin"}),
     ("GET", "/api/v1/instruments"): frozenset({"caseworker", "coordinator"}),
@@ -72,6 +80,27 @@ def test_every_route_has_a_decision_and_its_guard_matches(app: Litestar) -> None
             assert handler.opt.get("exclude_from_auth") is True, key  # type: ignore[attr-defined]
         else:
             assert allowed_roles(handler) == expected, key  # type: ignore[arg-type]
+
+
+def test_every_route_with_a_session_declares_read_or_write(app: Litestar) -> None:
+    """Reads never take the write lock: each route says once which it is."""
+    for (method, path), handler in registered_routes(app).items():
+        if "db_session" not in handler.parsed_fn_signature.parameters:  # type: ignore[attr-defined]
+            continue
+        declared = handler.opt.get("transaction")  # type: ignore[attr-defined]
+        assert declared in {"read", "write"}, (method, path)
+        if method == "GET":
+            assert declared == "read", (method, path)
+
+
+@pytest.mark.parametrize(("method", "path"), list(MATRIX))
+async def test_options_answers_with_the_allowed_methods(
+    client: AsyncClient, method: str, path: str
+) -> None:
+    response = await client.request("OPTIONS", _url(path))
+    assert response.status_code == 204, response.text
+    allowed = {m.strip() for m in response.headers["allow"].split(",")}
+    assert method in allowed
 
 
 def _url(path: str) -> str:

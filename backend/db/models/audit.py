@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base
@@ -36,3 +36,19 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     key_id: Mapped[str] = mapped_column(String(32))
     mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class DenialCounter(Base):
+    """Repeated anonymous denials (unknown accounts, back-off refusals) per window.
+
+    Counted here instead of one audit entry each, so unauthenticated traffic
+    cannot flood the audit log: an entry is appended at the 1st, 10th, 100th…
+    occurrence of a kind in a window.
+    """
+
+    __tablename__ = "audit_denial_counters"
+
+    window_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,20 +8,17 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.access.roles import Role
 from backend.db.base import Base, utcnow
 
-ROLES = ("caseworker", "coordinator", "investigator", "admin")
+_ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
 class User(Base):
     """A person who signs in: caseworker, coordinator, investigator or admin."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(
-            "role IN ('caseworker', 'coordinator', 'investigator', 'admin')", name="role"
-        ),
-    )
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -64,11 +61,20 @@ class AccessToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per account or per client address, keyed by an HMAC of either."""
+    """Sign-in attempts per key: account and network, account and device, network, account.
+
+    ``key`` is a keyed pseudonym of what it counts; ``account_tag`` (a keyed
+    pseudonym of the username) lets an admin unlock every counter of one
+    account. ``trusted_until`` marks an account and network (or device) that
+    signed in successfully: the per-account ceiling does not apply there, so a
+    guesser elsewhere never locks the owner out.
+    """
 
     __tablename__ = "login_throttle"
 
     key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    account_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[dt.datetime | None]
+    trusted_until: Mapped[dt.datetime | None]

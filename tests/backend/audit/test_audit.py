@@ -19,7 +19,7 @@ async def _append(runtime: Runtime, count: int) -> None:
     async with runtime.db.session() as session, session.begin():
         log = AuditLog(session, runtime.keyring)
         for n in range(count):
-            await log.append(AuditEvent(action="test.event", object_id=str(n)))
+            log.record(AuditEvent(action="test.event", object_id=str(n)))
 
 
 async def _verify(runtime: Runtime) -> object:
@@ -146,7 +146,7 @@ async def test_concurrent_appends_keep_one_gap_free_chain(runtime: Runtime) -> N
 
     async def one(n: int) -> None:
         async with runtime.db.session() as session, session.begin():
-            await AuditLog(session, runtime.keyring).append(
+            AuditLog(session, runtime.keyring).record(
                 AuditEvent(action="test.concurrent", object_id=str(n))
             )
 

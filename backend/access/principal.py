@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 import msgspec
 
-__all__ = ["ROLES", "Principal", "Role"]
+from backend.access.roles import Role
 
-Role = Literal["caseworker", "coordinator", "investigator", "admin"]
-ROLES: tuple[Role, ...] = ("caseworker", "coordinator", "investigator", "admin")
+__all__ = ["Principal"]
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
