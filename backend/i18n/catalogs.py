@@ -174,14 +174,9 @@ def _display(code: str) -> tuple[str, str]:
 class Translator:
     """Translates English source strings into one language; knows what was reviewed."""
 
-    def __init__(
-        self,
-        language: str,
-        messages: dict[str, str] | None = None,
-        unreviewed: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, language: str, messages: dict[str, str], unreviewed: frozenset[str]) -> None:
         self.language = language  # BCP 47 tag
-        self._messages = messages or {}
+        self._messages = messages
         self._unreviewed = unreviewed
 
     def __call__(self, message: str) -> str:
@@ -206,14 +201,13 @@ class Translator:
 class Catalogs:
     """Every shipped language, keyed by BCP 47 tag, read once per process."""
 
-    root: Path
     translators: dict[str, Translator] = field(default_factory=dict)
     languages: dict[str, Language] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path = LOCALES_DIR) -> Catalogs:
         """Read every language's ``.po`` under ``root``; writes nothing."""
-        catalogs = cls(root=root)
+        catalogs = cls()
         template_size = 0
         pot = root / f"{DOMAIN}.pot"
         if pot.exists():
