@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lint typecheck pytest openapi locales locales-extract locales-update locales-compile bench clean
+.PHONY: install serve test lint typecheck pytest openapi locales locales-extract locales-update bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) locales-compile
+install: $(STAMP)
 
 ## make serve: install, create development keys, migrate SQLite, serve on $(HOST):$(PORT) (docs at /docs)
 serve: install
@@ -41,17 +41,14 @@ pytest: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/lantern openapi --out openapi/openapi.json
 
-## translations: extract English source strings, merge them into every language, compile
+## translations: extract English source strings, merge them into every language (the server reads the .po files)
 locales-extract: $(STAMP)
 	$(BIN)/lantern i18n extract
 
 locales-update: locales-extract
 	$(BIN)/lantern i18n update
 
-locales-compile: $(STAMP)
-	$(BIN)/lantern i18n compile
-
-locales: locales-update locales-compile
+locales: locales-update
 
 bench: install
 	$(BIN)/python -m bench

@@ -421,16 +421,6 @@ def i18n_update() -> None:
     click.echo(f"updated {', '.join(update_catalogs()) or 'no languages'}", err=True)
 
 
-@i18n.command("compile")
-@click.option("--force", is_flag=True, help="Recompile even if up to date.")
-def i18n_compile(force: bool) -> None:
-    """Compile .po catalogues to .mo (and their review status)."""
-    from backend.i18n.catalogs import compile_catalogs
-
-    done = compile_catalogs(force=force)
-    click.echo(f"compiled {', '.join(done) or 'nothing (up to date)'}", err=True)
-
-
 # -- instruments -----------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Gettext catalogues under ``locales/``: extraction, compilation, lookup, negotiation.
+"""Gettext catalogues under ``locales/``: extraction, lookup, negotiation.
 
 English is the source language. One domain, ``lantern``, holds the texts of
 the screening instruments and of the API's messages. A translation is
@@ -6,28 +6,27 @@ the screening instruments and of the API's messages. A translation is
 that is a message without the ``fuzzy`` flag (the flag translators' tools
 clear on approval). Unreviewed translations are still served, marked as such.
 
-Compiling writes, beside each ``.po``, the ``.mo`` that gettext reads and a
-``.review.json`` listing the unreviewed messages (``.mo`` files cannot carry
-flags). Both are build output, never committed; they are rebuilt at install
-(``make``) and at start-up whenever a ``.po`` is newer.
+Each process reads the ``.po`` files themselves, once (about 0.05 s for every
+language, see ``bench/RESULTS.md``): nothing is compiled and nothing is
+written at start-up, so read-only installs and workers starting together need
+no care.
+
+Languages are named by their BCP 47 tag (``zh-Hans``) everywhere the API shows
+them; only the gettext directory keeps the underscore (``locales/zh_Hans``).
 """
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import msgspec
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 __all__ = [
@@ -40,9 +39,9 @@ __all__ = [
     "Translator",
     "available_languages",
     "check_catalogs",
-    "compile_catalogs",
     "extract_template",
     "get_catalogs",
+    "language_tag",
     "placeholders",
     "translator_for",
     "update_catalogs",
@@ -52,7 +51,7 @@ DOMAIN = "lantern"
 SOURCE_LANGUAGE = "en"
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 _ROOT = LOCALES_DIR.parent
-_CONTEXT_SEP = "\x04"  # how gettext joins msgctxt and msgid in a .mo
+_CONTEXT_SEP = "\x04"  # how gettext joins msgctxt and msgid
 
 _METHOD_MAP = [
     ("backend/**.py", "python"),
@@ -108,80 +107,44 @@ def update_catalogs(root: Path = LOCALES_DIR) -> list[str]:
 
 
 def available_languages(root: Path = LOCALES_DIR) -> list[str]:
-    """Languages with a ``.po`` under ``root``, sorted."""
+    """Languages with a ``.po`` under ``root``, by directory name (``zh_Hans``), sorted."""
     return sorted(p.parent.parent.name for p in root.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
-class _Review(msgspec.Struct):
-    unreviewed: list[str]
-    untranslated: list[str]
+def language_tag(directory: str) -> str:
+    """The BCP 47 tag of a gettext locale directory: ``zh_Hans`` is ``zh-Hans``."""
+    return directory.replace("_", "-")
 
 
 def _key(context: str | None, msgid: str) -> str:
     return f"{context}{_CONTEXT_SEP}{msgid}" if context else msgid
 
 
-def _compile_one(po: Path) -> None:
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=po.parent.parent.name)
-    unreviewed: list[str] = []
-    untranslated: list[str] = []
+class _Entry(NamedTuple):
+    context: str | None
+    msgid: str
+    text: str  # empty when untranslated
+    fuzzy: bool
+
+
+def _read(language: str, root: Path) -> Iterator[_Entry]:
+    """Every message of one language's ``.po`` (the header and obsolete ones left out)."""
+    with _po_path(language, root).open("rb") as fh:
+        catalog = read_po(fh, locale=language)
     for message in catalog:
         if not message.id:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
-        key = _key(message.context, msgid)
-        if not message.string:
-            untranslated.append(key)
-        elif message.fuzzy:
-            unreviewed.append(key)
-    mo = io.BytesIO()
-    write_mo(mo, catalog, use_fuzzy=True)
-    review = msgspec.json.encode(
-        _Review(unreviewed=sorted(unreviewed), untranslated=sorted(untranslated))
-    )
-    _write_atomically(po.with_suffix(".mo"), mo.getvalue())
-    _write_atomically(po.with_suffix(".review.json"), review)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` in one step: workers starting together never read half a file."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        tmp.chmod(0o644)  # mkstemp makes 0600; catalogues are not secret
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def compile_catalogs(root: Path = LOCALES_DIR, *, force: bool = False) -> list[str]:
-    """Compile every ``.po`` whose ``.mo`` is missing or older; returns the languages compiled."""
-    compiled = []
-    for language in available_languages(root):
-        po = _po_path(language, root)
-        mo = po.with_suffix(".mo")
-        review = po.with_suffix(".review.json")
-        stale = (
-            force
-            or not mo.exists()
-            or not review.exists()
-            or min(mo.stat().st_mtime, review.stat().st_mtime) < po.stat().st_mtime
-        )
-        if stale:
-            _compile_one(po)
-            compiled.append(language)
-    return compiled
+        raw = message.string
+        text = raw if isinstance(raw, str) else (raw[0] if raw else "")
+        yield _Entry(message.context, msgid, text or "", message.fuzzy)
 
 
 @dataclass(frozen=True)
 class Language:
     """A shipped language and how much of it a qualified translator has reviewed."""
 
-    code: str
+    code: str  # BCP 47 tag
     name: str
     english_name: str
     messages: int
@@ -211,14 +174,9 @@ def _display(code: str) -> tuple[str, str]:
 class Translator:
     """Translates English source strings into one language; knows what was reviewed."""
 
-    def __init__(
-        self,
-        language: str,
-        messages: dict[str, str] | None = None,
-        unreviewed: frozenset[str] = frozenset(),
-    ) -> None:
-        self.language = language
-        self._messages = messages or {}
+    def __init__(self, language: str, messages: dict[str, str], unreviewed: frozenset[str]) -> None:
+        self.language = language  # BCP 47 tag
+        self._messages = messages
         self._unreviewed = unreviewed
 
     def __call__(self, message: str) -> str:
@@ -239,78 +197,45 @@ class Translator:
         return text, key not in self._unreviewed
 
 
-def _read_compiled(mo: Path) -> dict[str, str]:
-    with mo.open("rb") as fh:
-        catalog = read_mo(fh)
-    messages: dict[str, str] = {}
-    for message in catalog:
-        if not message.id or not message.string:
-            continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        text = message.string if isinstance(message.string, str) else message.string[0]
-        # Babel's read_mo hands back msgctxt as bytes.
-        context = message.context
-        if isinstance(context, bytes):
-            context = context.decode("utf-8")
-        messages[_key(context, msgid)] = text
-    return messages
-
-
 @dataclass
 class Catalogs:
-    """Every compiled language, loaded once per process."""
+    """Every shipped language, keyed by BCP 47 tag, read once per process."""
 
-    root: Path
     translators: dict[str, Translator] = field(default_factory=dict)
     languages: dict[str, Language] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path = LOCALES_DIR) -> Catalogs:
-        """Compile what is stale, then load every language.
-
-        On a read-only install (catalogues compiled at install time) compiling
-        is skipped and the compiled files present are used.
-        """
-        try:
-            compile_catalogs(root)
-        except OSError:
-            missing = [
-                lang
-                for lang in available_languages(root)
-                if not _po_path(lang, root).with_suffix(".mo").exists()
-            ]
-            if missing:
-                raise
-        catalogs = cls(root=root)
+        """Read every language's ``.po`` under ``root``; writes nothing."""
+        catalogs = cls()
         template_size = 0
         pot = root / f"{DOMAIN}.pot"
         if pot.exists():
             with pot.open("rb") as fh:
                 template_size = sum(1 for m in read_po(fh) if m.id)
-        name, english = _display(SOURCE_LANGUAGE)
-        catalogs.translators[SOURCE_LANGUAGE] = Translator(SOURCE_LANGUAGE)
-        catalogs.languages[SOURCE_LANGUAGE] = Language(
-            SOURCE_LANGUAGE, name, english, template_size, 0, 0
-        )
-        for language in available_languages(root):
-            po = _po_path(language, root)
-            review = msgspec.json.decode(po.with_suffix(".review.json").read_bytes(), type=_Review)
-            catalogs.translators[language] = Translator(
-                language, _read_compiled(po.with_suffix(".mo")), frozenset(review.unreviewed)
-            )
-            name, english = _display(language)
-            catalogs.languages[language] = Language(
-                language,
-                name,
-                english,
-                template_size,
-                len(review.unreviewed),
-                len(review.untranslated),
+        for directory in [SOURCE_LANGUAGE, *available_languages(root)]:
+            messages: dict[str, str] = {}
+            unreviewed: set[str] = set()
+            untranslated = 0
+            if directory != SOURCE_LANGUAGE:
+                for entry in _read(directory, root):
+                    key = _key(entry.context, entry.msgid)
+                    if not entry.text:
+                        untranslated += 1
+                        continue
+                    messages[key] = entry.text
+                    if entry.fuzzy:
+                        unreviewed.add(key)
+            tag = language_tag(directory)
+            catalogs.translators[tag] = Translator(tag, messages, frozenset(unreviewed))
+            name, english = _display(directory)
+            catalogs.languages[tag] = Language(
+                tag, name, english, template_size, len(unreviewed), untranslated
             )
         return catalogs
 
     def negotiate(self, accept_language: str | None) -> str:
-        """The best shipped language for an ``Accept-Language`` header (English by default)."""
+        """The tag of the best shipped language for an ``Accept-Language`` header (default ``en``)."""
         for tag in _parse_accept_language(accept_language or ""):
             match = self.match(tag)
             if match:
@@ -318,15 +243,15 @@ class Catalogs:
         return SOURCE_LANGUAGE
 
     def match(self, tag: str) -> str | None:
-        """The shipped language for one language tag (``vi-VN``, ``zh-CN``, ``tl``), if any."""
-        wanted = tag.replace("-", "_").lower()
+        """The shipped language for one tag (``vi-VN``, ``zh-CN``, ``tl``, ``zh_Hans``), if any."""
+        wanted = language_tag(tag).lower()
         by_lower = {code.lower(): code for code in self.translators}
         if wanted in by_lower:
             return by_lower[wanted]
-        aliases = {"zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "tl": "fil", "in": "id"}
+        aliases = {"zh": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "tl": "fil", "in": "id"}
         if wanted in aliases and aliases[wanted] in self.translators:
             return aliases[wanted]
-        base = wanted.split("_")[0]
+        base = wanted.split("-")[0]
         if base in by_lower:
             return by_lower[base]
         if base in aliases and aliases[base] in self.translators:
@@ -334,7 +259,7 @@ class Catalogs:
         return None
 
     def translator(self, language: str) -> Translator:
-        """The translator of a shipped language (English if not shipped)."""
+        """The translator of a shipped language tag (English if not shipped)."""
         return self.translators.get(language) or self.translators[SOURCE_LANGUAGE]
 
 
@@ -393,30 +318,20 @@ def check_catalogs(registry: Any, root: Path = LOCALES_DIR) -> CatalogReport:
         _key(m.context, m.msgid) for instrument in registry for m in iter_messages(instrument)
     }
     for language in available_languages(root):
-        path = _po_path(language, root)
         try:
-            with path.open("rb") as fh:
-                catalog = read_po(fh, locale=language)
+            entries = list(_read(language, root))
         except Exception as exc:
-            report.errors.append(f"{path}: does not parse: {type(exc).__name__}")
+            report.errors.append(
+                f"{_po_path(language, root)}: does not parse: {type(exc).__name__}"
+            )
             continue
-        present: set[str] = set()
-        unreviewed = 0
-        for message in catalog:
-            if not message.id:
-                continue
-            msgid = message.id if isinstance(message.id, str) else message.id[0]
-            raw = message.string
-            text = raw if isinstance(raw, str) else (raw[0] if raw else "")
-            if not text:
-                continue
-            key = _key(message.context, msgid)
-            present.add(key)
-            unreviewed += bool(message.fuzzy)
-            if placeholders(msgid) != placeholders(text):
-                report.errors.append(
-                    f"{language}: placeholders differ in {message.context or ''}|{msgid[:40]!r}"
-                )
+        present = {_key(e.context, e.msgid) for e in entries if e.text}
+        unreviewed = sum(1 for e in entries if e.text and e.fuzzy)
+        report.errors.extend(
+            f"{language}: placeholders differ in {e.context or ''}|{e.msgid[:40]!r}"
+            for e in entries
+            if e.text and placeholders(e.msgid) != placeholders(e.text)
+        )
         report.missing[language] = len(wanted - present)
         report.unreviewed[language] = unreviewed
     return report

@@ -10,6 +10,9 @@ __all__ = ["InstrumentSummary", "LocaleInfo"]
 class LocaleInfo(msgspec.Struct, kw_only=True):
     """A shipped language and whether a qualified translator reviewed it.
 
+    ``code`` is its BCP 47 tag (``zh-Hans``), as sent in ``Content-Language``
+    and accepted as ``locale``.
+
     ``status``: ``source`` (English), ``reviewed``, ``partially_reviewed`` or
     ``unreviewed``; the app shows anything but ``source``/``reviewed`` as unreviewed.
     """

@@ -14,10 +14,10 @@ from backend.i18n.catalogs import (
     Catalogs,
     available_languages,
     check_catalogs,
-    compile_catalogs,
     extract_template,
+    language_tag,
 )
-from screening import load_registry
+from screening import load_registry, localize
 from tests.conftest import Accounts
 
 NON_ENGLISH = [lang for lang in available_languages() if lang != "en"]
@@ -87,7 +87,7 @@ async def test_unreviewed_translations_say_so(
 ) -> None:
     _, headers = await accounts.signed_in("coordinator")
     listing = (await client.get("/api/v1/instruments", headers=headers)).json()
-    status = {loc["code"]: loc for loc in listing[0]["locales"]}[language]
+    status = {loc["code"]: loc for loc in listing[0]["locales"]}[language_tag(language)]
     document = (
         await client.get(
             "/api/v1/instruments/scam_compound", headers=headers, params={"locale": language}
@@ -107,7 +107,7 @@ async def test_problems_are_localised_from_accept_language(
     localised = await client.get(
         "/api/v1/me", headers={"Accept-Language": f"{language.replace('_', '-')}, en;q=0.5"}
     )
-    assert localised.headers["content-language"] == language
+    assert localised.headers["content-language"] == language_tag(language)
     assert localised.json()["type"] == english.json()["type"]
     assert localised.json()["title"] != english.json()["title"]
 
@@ -121,8 +121,10 @@ async def test_problems_are_localised_from_accept_language(
         ("de-DE, fr;q=0.9", "en"),
         ("vi-VN,vi;q=0.9,en;q=0.8", "vi"),
         ("en;q=0.5, th;q=0.9", "th"),
-        ("zh-CN", "zh_Hans"),
-        ("zh-Hans-CN", "zh_Hans"),
+        ("zh-CN", "zh-Hans"),
+        ("zh-Hans-CN", "zh-Hans"),
+        ("zh", "zh-Hans"),
+        ("zh_Hans", "zh-Hans"),
         ("tl", "fil"),
         ("id;q=0, en", "en"),
         ("garbage;;;q=abc,,,", "en"),
@@ -133,23 +135,6 @@ def test_accept_language_negotiation(header: str | None, expected: str) -> None:
     if expected != "en" and expected not in catalogs.translators:
         pytest.skip(f"{expected} not shipped")
     assert catalogs.negotiate(header) == expected
-
-
-def test_compiled_catalogues_are_rebuilt_when_a_po_changes(tmp_path: Path) -> None:
-    import shutil
-
-    root = tmp_path / "locales"
-    shutil.copytree(LOCALES_DIR, root, ignore=shutil.ignore_patterns("*.mo", "*.review.json"))
-    assert set(compile_catalogs(root)) == set(available_languages(root))
-    assert compile_catalogs(root) == []  # up to date
-    if NON_ENGLISH:
-        po = root / NON_ENGLISH[0] / "LC_MESSAGES" / f"{DOMAIN}.po"
-        po.touch()
-        import os
-
-        stat = po.stat()
-        os.utime(po, (stat.st_atime + 10, stat.st_mtime + 10))
-        assert compile_catalogs(root) == [NON_ENGLISH[0]]
 
 
 async def test_an_explicit_locale_accepts_the_same_aliases_as_accept_language(
@@ -163,62 +148,97 @@ async def test_an_explicit_locale_accepts_the_same_aliases_as_accept_language(
     assert response.headers["content-language"] == "fil"
 
 
-def test_a_reader_never_sees_a_half_written_catalogue(tmp_path: Path) -> None:
-    """Workers starting together compile and read the same files at once."""
-    import shutil
-    import threading
+def _snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_mode, p.stat().st_size, p.stat().st_mtime_ns)
+        for p in [root, *root.rglob("*")]
+    }
 
-    from babel.messages.mofile import read_mo
+
+def test_start_up_writes_nothing_and_works_on_a_read_only_install(tmp_path: Path) -> None:
+    """Workers starting together, or on a read-only image, only ever read ``locales/``."""
+    import shutil
 
     root = tmp_path / "locales"
-    shutil.copytree(LOCALES_DIR, root, ignore=shutil.ignore_patterns("*.mo", "*.review.json"))
-    compile_catalogs(root)
-    mo = root / NON_ENGLISH[0] / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    failures: list[str] = []
-    done = threading.Event()
-
-    def read_until_done() -> None:
-        while not done.is_set():
-            try:
-                with mo.open("rb") as fh:
-                    assert len(list(read_mo(fh))) > 100
-            except Exception as exc:
-                failures.append(type(exc).__name__)
-
-    reader = threading.Thread(target=read_until_done)
-    reader.start()
+    shutil.copytree(LOCALES_DIR, root)
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    before = _snapshot(root)
     try:
-        for _ in range(15):
-            compile_catalogs(root, force=True)
+        catalogs = Catalogs.load(root)
+        assert _snapshot(root) == before
     finally:
-        done.set()
-        reader.join()
-    assert failures == []
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert set(catalogs.translators) == {"en", *map(language_tag, available_languages(root))}
+    title = load_registry().get("scam_compound", 1).title
+    assert catalogs.translator("vi").lookup("scam_compound.title", title) is not None
 
 
-def test_a_read_only_install_uses_its_compiled_catalogues(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import os
+def test_fuzzy_is_served_unreviewed_and_missing_falls_back_to_english(tmp_path: Path) -> None:
+    """Review status comes straight from the ``fuzzy`` flag of the ``.po``."""
     import shutil
 
-    import backend.i18n.catalogs as catalogs_module
+    from babel.messages.pofile import read_po, write_po
 
     root = tmp_path / "locales"
-    shutil.copytree(LOCALES_DIR, root, ignore=shutil.ignore_patterns("*.mo", "*.review.json"))
-    compile_catalogs(root)
-    for po in root.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):  # newer sources, as after an upgrade
-        stat = po.stat()
-        os.utime(po, (stat.st_atime + 10, stat.st_mtime + 10))
+    shutil.copytree(LOCALES_DIR, root)
+    po = root / "vi" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    by_context = {m.context: m for m in catalog if m.id}
+    reviewed = by_context["scam_compound.title"]
+    reviewed.flags.discard("fuzzy")
+    unreviewed = by_context["scam_compound.description"]
+    unreviewed.flags.add("fuzzy")
+    missing = by_context["scam_compound.answer.yes"]
+    missing.string = ""
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
 
-    def read_only(path: Path, data: bytes) -> None:
-        raise PermissionError(13, "Read-only file system", str(path))
-
-    monkeypatch.setattr(catalogs_module, "_write_atomically", read_only)
     catalogs = Catalogs.load(root)
-    assert set(catalogs.translators) == {"en", *available_languages(root)}
-    # With nothing compiled at all, the failure is not hidden.
-    for mo in root.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"):
-        mo.unlink()
-    with pytest.raises(PermissionError):
-        Catalogs.load(root)
+    translator = catalogs.translator("vi")
+    assert translator.lookup(reviewed.context, reviewed.id) == (reviewed.string, True)
+    assert translator.lookup(unreviewed.context, unreviewed.id) == (unreviewed.string, False)
+    assert translator.lookup(missing.context, missing.id) is None
+    instrument = load_registry().get("scam_compound", 1)
+    document = localize(instrument, translator.lookup, locale="vi")
+    assert (document.title.text, document.title.status) == (reviewed.string, "reviewed")
+    assert document.description.status == "unreviewed"
+    assert document.answer_labels.yes.status == "fallback"
+    assert document.answer_labels.yes.text == missing.id
+    language = catalogs.languages["vi"]
+    assert language.untranslated == 1
+    assert language.unreviewed == sum(1 for m in catalog if m.id and m.fuzzy and m.string)
+
+
+@pytest.mark.parametrize("header", ["zh-Hans", "zh-CN", "zh", "zh-Hans-CN, en;q=0.5"])
+async def test_content_language_is_a_bcp47_tag(
+    client: AsyncClient, accounts: Accounts, header: str
+) -> None:
+    if "zh_Hans" not in available_languages():
+        pytest.skip("zh_Hans not shipped")
+    problem = await client.get("/api/v1/me", headers={"Accept-Language": header})
+    assert problem.status_code == 401
+    assert problem.headers["content-language"] == "zh-Hans"
+    _, headers = await accounts.signed_in("caseworker")
+    url = "/api/v1/instruments/scam_compound"
+    document = await client.get(url, headers={**headers, "Accept-Language": header})
+    assert document.headers["content-language"] == "zh-Hans"
+    assert document.json()["locale"] == "zh-Hans"
+
+
+async def test_the_instruments_listing_names_languages_by_bcp47_tag(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    """Every listed code is a tag, and asking for it serves that same tag."""
+    _, headers = await accounts.signed_in("caseworker")
+    listing = (await client.get("/api/v1/instruments", headers=headers)).json()
+    codes = [loc["code"] for loc in listing[0]["locales"]]
+    assert sorted(codes) == sorted(["en", *map(language_tag, NON_ENGLISH)])
+    for code in codes:
+        assert "_" not in code
+        response = await client.get(
+            "/api/v1/instruments/scam_compound", headers=headers, params={"locale": code}
+        )
+        assert response.headers["content-language"] == code
