@@ -220,14 +220,19 @@ def _check_value(item: Item, value: Any, as_of: date | None) -> tuple[AnswerErro
 def _check_number(item: Item, value: Any) -> tuple[AnswerErrorCode, str] | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "wrong_type", "expected a number"
-    if not math.isfinite(value):
-        return "out_of_range", "expected a finite number"
-    if item.integer and not float(value).is_integer():
-        return "wrong_type", "expected a whole number"
+    # JSON integers are unbounded: an int is never converted to float here (a
+    # huge one would raise OverflowError); int-float comparison is exact.
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "out_of_range", "expected a finite number"
+        if item.integer and not value.is_integer():
+            return "wrong_type", "expected a whole number"
     low = item.min if item.min is not None else -math.inf
     high = item.max if item.max is not None else math.inf
     if not low <= value <= high:
-        return "out_of_range", f"{value} is outside {low:g}..{high:g}"
+        # str() of a huge int is slow and capped (sys.set_int_max_str_digits).
+        shown = f"{value}" if isinstance(value, float) or abs(value) < 10**15 else "the number"
+        return "out_of_range", f"{shown} is outside {low:g}..{high:g}"
     return None
 
 
