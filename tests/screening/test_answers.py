@@ -54,18 +54,6 @@ def _errors(values: dict[str, Any], *, as_of: date | None = None) -> list[tuple[
         ({"wallets_remembered": 5}, "wallets_remembered", "wrong_type"),
         ({"wallets_remembered": "x" * 2001}, "wallets_remembered", "too_long"),
         ({"wallets_remembered": "   "}, "wallets_remembered", "empty_value"),
-        ({"job_promised": "it"}, "job_promised", "hidden_by_condition"),
-        ({"job_promised": skip("prefer_not_to_say")}, "job_promised", "hidden_by_condition"),
-        (
-            {"date_of_birth": "1990-01-01", "age_years": 34},
-            "age_years",
-            "hidden_by_condition",
-        ),
-        (
-            {"promised_other_job": "no", "job_promised": "sales"},
-            "job_promised",
-            "hidden_by_condition",
-        ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -111,7 +99,6 @@ def test_every_error_is_reported_in_question_order_then_unknown_ids() -> None:
         {"zzz": "x", "aaa": "x", "days_off": 99, "safe_now": "perhaps", "job_promised": "it"}
     ) == [
         ("safe_now", "option_not_offered"),
-        ("job_promised", "hidden_by_condition"),
         ("days_off", "out_of_range"),
         ("aaa", "unknown_item"),
         ("zzz", "unknown_item"),
