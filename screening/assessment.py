@@ -289,7 +289,7 @@ def _notes(
         if rule.answers is not None:
             if not condition_holds(rule.answers, counted):
                 continue
-            items.update(_condition_items(rule.answers))
+            items.update(_holding_items(rule.answers, counted))
         if rule.uniform_keyed_answers is not None:
             uniform = _uniform_keyed(instrument, counted, rule.uniform_keyed_answers)
             if not uniform:
@@ -307,11 +307,12 @@ def _notes(
     return tuple(notes)
 
 
-def _condition_items(condition: Condition) -> Iterable[str]:
-    if condition.item is not None:
+def _holding_items(condition: Condition, counted: dict[str, Answer]) -> Iterable[str]:
+    """The items of the single-item parts of a condition that hold: the answers to clarify."""
+    if condition.item is not None and condition_holds(condition, counted):
         yield condition.item
     for sub in (*condition.any_of, *condition.all_of):
-        yield from _condition_items(sub)
+        yield from _holding_items(sub, counted)
 
 
 def _uniform_keyed(
