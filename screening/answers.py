@@ -33,6 +33,7 @@ __all__ = [
     "SkipKind",
     "condition_holds",
     "decode_answers",
+    "effective_answers",
     "is_shown",
     "validate_answers",
 ]
@@ -129,6 +130,8 @@ def condition_holds(condition: Condition, answers: Answers) -> bool:
     if answer is None or not has_value:
         return False
     value = answer.value
+    if condition.below is not None:
+        return _is_number(value) and bool(value < condition.below)
     if isinstance(value, list):
         return condition.equals in value
     return bool(value == condition.equals)
@@ -137,6 +140,39 @@ def condition_holds(condition: Condition, answers: Answers) -> bool:
 def is_shown(item: Item, answers: Answers) -> bool:
     """Whether an item is shown (asked) given the answers so far."""
     return item.show_if is None or condition_holds(item.show_if, answers)
+
+
+def effective_answers(
+    instrument: Instrument, answers: Answers
+) -> tuple[dict[str, Answer], tuple[str, ...]]:
+    """Split answers into those that count and stale answers to hidden items.
+
+    Items are walked in question order and each is judged shown or hidden by
+    the answers that count so far, so an answer to an item that a later
+    answer hides (say the person first said they were promised a job, then
+    changed that answer) does not count, and neither do answers that depend
+    on it. ``{"skipped": "not_asked"}`` to a hidden item is simply correct.
+
+    Args:
+        instrument: The instrument version the answers were given to.
+        answers: Answers keyed by item id.
+
+    Returns:
+        The answers that count, and the ids (in question order) of answers to
+        hidden items other than ``not_asked``: these are ignored in scoring,
+        reported, and stay stored as they were sent.
+    """
+    counted: dict[str, Answer] = {}
+    ignored: list[str] = []
+    for item in instrument.items:
+        answer = answers.get(item.id)
+        if answer is None:
+            continue
+        if is_shown(item, counted):
+            counted[item.id] = answer
+        elif answer.skipped != "not_asked":
+            ignored.append(item.id)
+    return counted, tuple(ignored)
 
 
 def validate_answers(
@@ -149,25 +185,19 @@ def validate_answers(
         answers: Answers keyed by item id (see :func:`decode_answers`).
         as_of: The screening date, if known: dates entirely after it are rejected.
 
+    Answers to items hidden by the other answers are not errors (see
+    :func:`effective_answers`): a stale answer must never stop a screening
+    from syncing. They are not checked either, since they do not count.
+
     Raises:
         AnswerValidationError: Listing every error (in question order, then
             unknown ids), not just the first.
     """
     errors: list[AnswerError] = []
+    counted, _ = effective_answers(instrument, answers)
     for item in instrument.items:
-        answer = answers.get(item.id)
+        answer = counted.get(item.id)
         if answer is None:
-            continue
-        if not is_shown(item, answers):
-            if answer.skipped != "not_asked":
-                errors.append(
-                    AnswerError(
-                        item_id=item.id,
-                        code="hidden_by_condition",
-                        reason="this item is not shown for the other answers given; "
-                        'leave it out or send {"skipped": "not_asked"}',
-                    )
-                )
             continue
         if answer.has_value:
             problem = _check_value(item, answer.value, as_of)
@@ -217,17 +247,26 @@ def _check_value(item: Item, value: Any, as_of: date | None) -> tuple[AnswerErro
     return None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _check_number(item: Item, value: Any) -> tuple[AnswerErrorCode, str] | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_number(value):
         return "wrong_type", "expected a number"
-    if not math.isfinite(value):
-        return "out_of_range", "expected a finite number"
-    if item.integer and not float(value).is_integer():
-        return "wrong_type", "expected a whole number"
+    # JSON integers are unbounded: an int is never converted to float here (a
+    # huge one would raise OverflowError); int-float comparison is exact.
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "out_of_range", "expected a finite number"
+        if item.integer and not value.is_integer():
+            return "wrong_type", "expected a whole number"
     low = item.min if item.min is not None else -math.inf
     high = item.max if item.max is not None else math.inf
     if not low <= value <= high:
-        return "out_of_range", f"{value} is outside {low:g}..{high:g}"
+        # str() of a huge int is slow and capped (sys.set_int_max_str_digits).
+        shown = f"{value}" if isinstance(value, float) or abs(value) < 10**15 else "the number"
+        return "out_of_range", f"{shown} is outside {low:g}..{high:g}"
     return None
 
 

@@ -20,7 +20,14 @@ from typing import Any, Literal
 import msgspec
 
 from screening._dates import age_on, date_bounds
-from screening.answers import Answers, is_shown, validate_answers
+from screening.answers import (
+    Answer,
+    Answers,
+    condition_holds,
+    effective_answers,
+    is_shown,
+    validate_answers,
+)
 from screening.errors import MissingReferenceDateError
 from screening.model import (
     BAND_ORDER,
@@ -28,11 +35,13 @@ from screening.model import (
     SERVICE_ORDER,
     Band,
     BandingRule,
+    Condition,
     EvidenceRule,
     FlagCode,
     Group,
     Instrument,
     Item,
+    NoteKind,
     Service,
     Strength,
 )
@@ -43,6 +52,7 @@ __all__ = [
     "Evidence",
     "IndicatorFound",
     "LocalText",
+    "Note",
     "Palermo",
     "PalermoElement",
     "RaisedFlag",
@@ -53,7 +63,7 @@ __all__ = [
     "assess",
 ]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "2.0.0"
 """Version of the scoring logic; bump it whenever :func:`assess` would give a different result."""
 
 TextStatus = Literal["source", "reviewed", "unreviewed", "fallback"]
@@ -135,6 +145,19 @@ class Referral(msgspec.Struct, frozen=True, kw_only=True):
     reasons: tuple[Reason, ...]
 
 
+class Note(msgspec.Struct, frozen=True, kw_only=True):
+    """A note for the coordinator (``kind`` ``coordinator``), or answers to clarify
+    gently with the person later (``clarify``; never a credibility flag).
+
+    ``items`` are the items the note is about, in question order.
+    """
+
+    rule: str
+    kind: NoteKind
+    text: LocalText
+    items: tuple[str, ...] = ()
+
+
 class Unanswered(msgspec.Struct, frozen=True, kw_only=True):
     """Counts of shown items without a value, by kind (absent counts as not asked).
 
@@ -161,6 +184,9 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     referrals: tuple[Referral, ...]
     answered: int
     unanswered: Unanswered
+    notes: tuple[Note, ...] = ()
+    ignored_hidden_answers: tuple[str, ...] = ()
+    """Answers to items that the other answers hide: not scored, kept as sent."""
 
     def has_flag(self, flag: FlagCode) -> bool:
         """Whether the given flag was raised."""
@@ -189,16 +215,19 @@ def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = Non
         The assessment.
 
     Raises:
-        AnswerValidationError: The answers do not fit the instrument.
+        AnswerValidationError: The answers do not fit the instrument. Answers
+            to items the other answers hide are not errors: they are ignored
+            and listed in ``ignored_hidden_answers``.
         MissingReferenceDateError: A date of birth was answered but ``as_of`` is None.
     """
     validate_answers(instrument, answers, as_of=as_of)
+    counted, ignored = effective_answers(instrument, answers)
     found: dict[str, set[tuple[int, str, Any]]] = {}
     answered = 0
     skipped = {"prefer_not_to_say": 0, "dont_know": 0, "not_asked": 0}
     for index, item in enumerate(instrument.items):
-        answer = answers.get(item.id)
-        if not is_shown(item, answers):
+        answer = counted.get(item.id)
+        if not is_shown(item, counted):
             continue
         if answer is None:
             skipped["not_asked"] += 1
@@ -212,6 +241,7 @@ def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = Non
                 for code in rule.indicators:
                     found.setdefault(code, set()).add((index, _sort_key(value), value))
 
+    _derive(instrument, found)
     indicators = _indicators(instrument, found)
     codes = frozenset(found)
     flags = _flags(instrument, codes)
@@ -231,7 +261,79 @@ def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = Non
         referrals=_referrals(instrument, codes, raised, band),
         answered=answered,
         unanswered=Unanswered(**skipped),
+        notes=_notes(instrument, codes, counted),
+        ignored_hidden_answers=ignored,
     )
+
+
+def _derive(instrument: Instrument, found: dict[str, set[tuple[int, str, Any]]]) -> None:
+    """Add the codes of derived rules whose every "any of" list was found."""
+    for rule in instrument.derived:
+        hits = [[c for c in codes if c in found] for codes in rule.all_of]
+        if all(hits):
+            evidence = found.setdefault(rule.code, set())
+            for code in (c for group in hits for c in group):
+                evidence.update(found[code])
+
+
+def _notes(
+    instrument: Instrument, codes: frozenset[str], counted: dict[str, Answer]
+) -> tuple[Note, ...]:
+    notes = []
+    for rule in instrument.notes:
+        items: set[str] = set()
+        if rule.indicators_any and not codes.intersection(rule.indicators_any):
+            continue
+        if codes.intersection(rule.unless_indicators_any):
+            continue
+        if rule.answers is not None:
+            if not condition_holds(rule.answers, counted):
+                continue
+            items.update(_holding_items(rule.answers, counted))
+        if rule.uniform_keyed_answers is not None:
+            uniform = _uniform_keyed(instrument, counted, rule.uniform_keyed_answers)
+            if not uniform:
+                continue
+            items.update(uniform)
+        order = instrument.item_index
+        notes.append(
+            Note(
+                rule=rule.id,
+                kind=rule.kind,
+                text=LocalText(text=rule.text),
+                items=tuple(sorted(items, key=order.__getitem__)),
+            )
+        )
+    return tuple(notes)
+
+
+def _holding_items(condition: Condition, counted: dict[str, Answer]) -> Iterable[str]:
+    """The items of the single-item parts of a condition that hold: the answers to clarify."""
+    if condition.item is not None and condition_holds(condition, counted):
+        yield condition.item
+    for sub in (*condition.any_of, *condition.all_of):
+        yield from _holding_items(sub, counted)
+
+
+def _uniform_keyed(
+    instrument: Instrument, counted: dict[str, Answer], at_least: int
+) -> tuple[str, ...]:
+    """Ids of the keyed yes/no items, if at least ``at_least`` of each keying were
+    answered and every one of them got the same value; else nothing.
+
+    The same answer to questions keyed both ways means some answers point away
+    from what the person lived through: shock, distrust or coaching, not lying.
+    """
+    values: dict[bool, list[tuple[str, Any]]] = {True: [], False: []}
+    for item in instrument.items:
+        answer = counted.get(item.id)
+        if item.type != "yes_no" or not item.evidence or answer is None or not answer.has_value:
+            continue
+        values[item.reverse_keyed].append((item.id, answer.value))
+    both = values[True] + values[False]
+    if min(len(values[True]), len(values[False])) < at_least or len({v for _, v in both}) != 1:
+        return ()
+    return tuple(item_id for item_id, _ in both)
 
 
 def _sort_key(value: Any) -> str:
@@ -340,6 +442,8 @@ def _rule_fires(
     if rule.palermo_elements_met is not None and rule.palermo_elements_met != palermo.elements_met:
         return False
     if rule.max_answered is not None and answered > rule.max_answered:
+        return False
+    if not codes.issuperset(rule.indicators_all):
         return False
     vocabulary = instrument.indicators_by_code
     for threshold in rule.thresholds:

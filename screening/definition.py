@@ -93,6 +93,8 @@ def _problems(ins: Instrument) -> Iterator[tuple[str, str]]:
     yield from _check_sections_and_items(ins)
     yield from _check_banding(ins)
     yield from _check_flags_and_referrals(ins)
+    yield from _check_derived_and_notes(ins)
+    yield from _check_keying(ins)
 
 
 def _blank(path: str, text: str | None) -> Iterator[tuple[str, str]]:
@@ -285,12 +287,14 @@ def _check_condition(
         for j, sub in enumerate(cond.all_of):
             yield from _check_condition(f"{path}.all_of[{j}]", sub, earlier)
         return
-    if (cond.equals is None) == (cond.answered is None):
-        yield path, "an item condition needs exactly one of equals or answered"
+    if sum(x is not None for x in (cond.equals, cond.answered, cond.below)) != 1:
+        yield path, "an item condition needs exactly one of equals, answered or below"
     target = earlier.get(cond.item)
     if target is None:
         yield f"{path}.item", f"{cond.item!r} is not an earlier item"
         return
+    if cond.below is not None and target.type != "number":
+        yield f"{path}.below", f"below is not usable on {target.type} item {target.id!r}"
     if cond.equals is not None:
         if target.type not in _CHOICE_TYPES and target.type != "yes_no":
             yield f"{path}.equals", f"equals is not usable on {target.type} item {target.id!r}"
@@ -313,6 +317,8 @@ def _check_banding(ins: Instrument) -> Iterator[tuple[str, str]]:
             yield f"{path}.band", "rules must be ordered by band, strongest first"
         rank = max(rank, this_rank)
         yield from _check_rule_criteria(path, rule)
+        if rule.indicators_all:
+            yield from _codes(f"{path}.indicators_all", rule.indicators_all, ins)
     for band in BAND_ORDER:
         if not any(r.band == band for r in rules):
             yield "banding", f"no rule for band {band!r}"
@@ -331,6 +337,7 @@ def _has_criteria(rule: BandingRule) -> bool:
     return (
         rule.palermo_elements_met is not None
         or bool(rule.thresholds)
+        or bool(rule.indicators_all)
         or rule.max_answered is not None
     )
 
@@ -373,3 +380,57 @@ def _check_flags_and_referrals(ins: Instrument) -> Iterator[tuple[str, str]]:
             yield path, "needs at least one of indicators_any, flags_any or bands_any"
         if ref.indicators_any:
             yield from _codes(f"{path}.indicators_any", ref.indicators_any, ins)
+
+
+def _check_derived_and_notes(ins: Instrument) -> Iterator[tuple[str, str]]:
+    known = ins.indicators_by_code
+    for i, rule in enumerate(ins.derived):
+        path = f"derived[{i}]"
+        if rule.code not in known:
+            yield (
+                f"{path}.code",
+                f"unknown indicator code {rule.code!r} (not declared in [[indicators]])",
+            )
+        if not rule.all_of:
+            yield f"{path}.all_of", "must list at least one list of codes"
+        for j, codes in enumerate(rule.all_of):
+            yield from _codes(f"{path}.all_of[{j}]", codes, ins)
+            if rule.code in codes:
+                yield f"{path}.all_of[{j}]", f"{rule.code!r} cannot be derived from itself"
+        yield from _blank(f"{path}.rationale", rule.rationale)
+    yield from _duplicates("notes", [n.id for n in ins.notes], "rule id")
+    every_item = dict(ins.items_by_id)
+    for i, note in enumerate(ins.notes):
+        path = f"notes[{i}]"
+        yield from _blank(f"{path}.text", note.text)
+        if not (note.indicators_any or note.answers is not None or note.uniform_keyed_answers):
+            yield path, "needs at least one of indicators_any, answers or uniform_keyed_answers"
+        if note.indicators_any:
+            yield from _codes(f"{path}.indicators_any", note.indicators_any, ins)
+        if note.unless_indicators_any:
+            yield from _codes(f"{path}.unless_indicators_any", note.unless_indicators_any, ins)
+        if note.answers is not None:
+            yield from _check_condition(f"{path}.answers", note.answers, every_item)
+        if note.uniform_keyed_answers is not None and note.uniform_keyed_answers < 1:
+            yield f"{path}.uniform_keyed_answers", "must be 1 or more"
+
+
+def _check_keying(ins: Instrument) -> Iterator[tuple[str, str]]:
+    """Reverse keying is declared for every yes/no item whose "no" is the indicator, or for none.
+
+    An instrument that declares none (v1 predates the field) is left alone;
+    once one is declared, the app relies on the marks, so all must be right.
+    """
+    marking = any(item.reverse_keyed for item in ins.items)
+    for i, item in enumerate(ins.items):
+        whens = {rule.when for rule in item.evidence}
+        if item.reverse_keyed and (item.type != "yes_no" or whens != {"no"}):
+            yield (
+                f"items[{i}].reverse_keyed",
+                "only for a yes_no item whose evidence is all on the answer no",
+            )
+        if marking and item.type == "yes_no" and whens == {"no"} and not item.reverse_keyed:
+            yield (
+                f"items[{i}].reverse_keyed",
+                f"the answer no to {item.id!r} is the indicator: mark it reverse_keyed = true",
+            )

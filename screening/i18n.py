@@ -76,6 +76,8 @@ class LocalizedItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     show_if: Condition | None = None
     sensitive: bool = False
     feeds: str | None = None
+    reverse_keyed: bool = False
+    observer: bool = False
 
 
 class LocalizedSection(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,7 +131,7 @@ def iter_messages(instrument: Instrument) -> Iterator[Message]:
     ``<key>.indicator.<code>.label|description``, ``<key>.section.<id>.title|help``,
     ``<key>.item.<id>.text|help|unit``, ``<key>.item.<id>.option.<value>``,
     ``<key>.banding.<rule>.reason``, ``<key>.flag.<flag>.note``,
-    ``<key>.referral.<rule>.reason``.
+    ``<key>.referral.<rule>.reason``, ``<key>.note.<rule>.text``.
 
     Args:
         instrument: The instrument.
@@ -174,16 +176,25 @@ def iter_messages(instrument: Instrument) -> Iterator[Message]:
         yield from msg(("flag", flag.flag, "note"), flag.note, f"Note on the {flag.flag} flag.")
     for ref in instrument.referrals:
         yield from msg(("referral", ref.id, "reason"), ref.reason, f"Why a {ref.service} referral.")
+    for extra in instrument.notes:
+        yield from msg(
+            ("note", extra.id, "text"), extra.text, f"A {extra.kind} note for coordinators."
+        )
 
 
 def _item_messages(key: str, item: Item, section_title: str) -> Iterator[Message]:
     where = f'Section "{section_title}".'
     extra = f" {item.translator_note}" if item.translator_note else ""
     base = ("item", item.id)
+    asked = (
+        "Read by the caseworker only, never aloud to the person"
+        if item.observer
+        else "Question read to the person"
+    )
     yield Message(
         context=context(key, *base, "text"),
         msgid=item.text,
-        comment=f"Question read to the person ({item.type}). Plain words, no blame. {where}{extra}",
+        comment=f"{asked} ({item.type}). Plain words, no blame. {where}{extra}",
     )
     if item.help is not None:
         yield Message(
@@ -303,13 +314,15 @@ def _localize_item(loc: _Localizer, item: Item) -> LocalizedItem:
         show_if=item.show_if,
         sensitive=item.sensitive,
         feeds=item.feeds,
+        reverse_keyed=item.reverse_keyed,
+        observer=item.observer,
     )
 
 
 def localize_assessment(assessment: Assessment, translate: Translate | None) -> Assessment:
     """Return the assessment with its texts translated, each with its status.
 
-    Translates indicator labels, band reasons, flag notes and referral reasons,
+    Translates indicator labels, band reasons, flag notes, referral reasons and notes,
     using the same contexts as :func:`iter_messages`. Texts whose status is
     not ``source`` (already localized) are left as they are.
 
@@ -341,8 +354,13 @@ def localize_assessment(assessment: Assessment, translate: Translate | None) -> 
         Referral(service=r.service, reasons=tuple(reason(x, "referral") for x in r.reasons))
         for r in assessment.referrals
     )
+    notes = tuple(
+        msgspec.structs.replace(n, text=text(n.text, "note", n.rule, "text"))
+        for n in assessment.notes
+    )
     return msgspec.structs.replace(
         assessment,
+        notes=notes,
         indicators=indicators,
         band_reasons=tuple(reason(r, "banding") for r in assessment.band_reasons),
         flags=flags,

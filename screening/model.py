@@ -27,6 +27,7 @@ __all__ = [
     "Band",
     "BandingRule",
     "Condition",
+    "DerivedRule",
     "EvidenceRule",
     "FlagCode",
     "FlagRule",
@@ -35,6 +36,8 @@ __all__ = [
     "Instrument",
     "Item",
     "ItemType",
+    "NoteKind",
+    "NoteRule",
     "Option",
     "ReferralRule",
     "Section",
@@ -147,12 +150,15 @@ class Condition(
       (for a multiple-choice item: that option was among those chosen);
     * ``{item = "x", answered = true}``: item ``x`` was (or was not) answered with a
       value; a skipped or absent answer counts as not answered;
+    * ``{item = "x", below = 18}``: number item ``x`` was answered with a value
+      below that number;
     * ``{any_of = [...]}`` / ``{all_of = [...]}``: combinations of conditions.
     """
 
     item: str | None = None
     equals: str | None = None
     answered: bool | None = None
+    below: float | None = None
     any_of: tuple[Condition, ...] = ()
     all_of: tuple[Condition, ...] = ()
 
@@ -195,6 +201,10 @@ class Item(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     rationale: str | None = None
     evidence: tuple[EvidenceRule, ...] = ()
     translator_note: str | None = None
+    reverse_keyed: bool = False
+    """A yes/no item whose "no" is the indicator (e.g. "Could you leave when you wanted to?")."""
+    observer: bool = False
+    """Answered by the caseworker from what they see; never read aloud to the person."""
 
 
 class Threshold(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -218,7 +228,45 @@ class BandingRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     reason: str
     palermo_elements_met: bool | None = None
     thresholds: tuple[Threshold, ...] = ()
+    indicators_all: tuple[str, ...] = ()
     max_answered: int | None = None
+
+
+class DerivedRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Finds ``code`` when, for every list in ``all_of``, at least one of its codes was found.
+
+    Rules are applied in definition order, so a rule may use codes derived by
+    an earlier one. A conjunction of "any of" lists only grows with evidence,
+    so derived codes keep the engine monotone. The evidence of a derived code
+    is the evidence of the codes that made it.
+    """
+
+    code: str
+    all_of: tuple[tuple[str, ...], ...]
+    rationale: str
+
+
+NoteKind = Literal["coordinator", "clarify"]
+"""``coordinator``: a note on how to read the result; ``clarify``: answers to clarify
+gently with the person later (never a credibility flag)."""
+
+
+class NoteRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A note for the coordinator; it fires when all of its criteria hold.
+
+    Notes never change the band, flags or referrals, so unlike those they may
+    depend on something *not* being found (``unless_indicators_any``).
+    """
+
+    id: str
+    kind: NoteKind
+    text: str
+    indicators_any: tuple[str, ...] = ()
+    unless_indicators_any: tuple[str, ...] = ()
+    answers: Condition | None = None
+    uniform_keyed_answers: int | None = None
+    """Fires when at least this many yes/no items keyed each way (see
+    ``Item.reverse_keyed``) were answered, all with the same value."""
 
 
 class FlagRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -259,6 +307,8 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     banding: tuple[BandingRule, ...]
     flags: tuple[FlagRule, ...]
     referrals: tuple[ReferralRule, ...]
+    derived: tuple[DerivedRule, ...] = ()
+    notes: tuple[NoteRule, ...] = ()
 
     @cached_property
     def items_by_id(self) -> dict[str, Item]:

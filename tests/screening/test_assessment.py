@@ -120,6 +120,8 @@ def test_assessment_json_shape() -> None:
         "referrals",
         "answered",
         "unanswered",
+        "notes",
+        "ignored_hidden_answers",
     }
     assert data["flags"][0]["flag"] == "immediate_needs"
     assert data["referrals"][0] == {

@@ -1,4 +1,4 @@
-"""Property tests over random valid answer sets for scam_compound v1."""
+"""Property tests over random valid answer sets for scam_compound v1 and v2."""
 
 from __future__ import annotations
 
@@ -7,10 +7,21 @@ from datetime import date
 from typing import Any, cast, get_args
 
 import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import Answer, Assessment, Band, Item, SkipKind, assess, localize
+from screening import (
+    Answer,
+    Assessment,
+    Band,
+    Instrument,
+    Item,
+    SkipKind,
+    assess,
+    load_registry,
+    localize,
+)
 from screening.answers import is_shown
 from screening.model import BAND_ORDER, Condition
 from tests.screening.support import AS_OF, builtin
@@ -45,11 +56,19 @@ def _value(item: Item) -> st.SearchStrategy[Any]:
             ).filter(str.strip)
 
 
+REGISTRY = load_registry()
+VERSIONS = pytest.mark.parametrize("version", REGISTRY.versions("scam_compound"))
+
+
+def _instrument(version: int) -> Instrument:
+    return REGISTRY.get("scam_compound", version)
+
+
 @st.composite
-def answer_sets(draw: st.DrawFn) -> dict[str, Answer]:
+def answer_sets(draw: st.DrawFn, version: int = 1) -> dict[str, Answer]:
     """A valid answer set: items walked in order, each absent, skipped or answered."""
     result: dict[str, Answer] = {}
-    for item in builtin().items:
+    for item in _instrument(version).items:
         if not is_shown(item, result):
             if draw(st.booleans()):
                 result[item.id] = Answer(skipped="not_asked")
@@ -62,13 +81,13 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Answer]:
     return result
 
 
-def _run(values: dict[str, Answer]) -> Assessment:
-    return assess(builtin(), values, as_of=AS_OF)
+def _run(values: dict[str, Answer], version: int = 1) -> Assessment:
+    return assess(_instrument(version), values, as_of=AS_OF)
 
 
 def _findings(a: Assessment) -> tuple[Any, ...]:
     """Everything but the counts of answers."""
-    return (a.band, a.band_reasons, a.indicators, a.palermo, a.flags, a.referrals)
+    return (a.band, a.band_reasons, a.indicators, a.palermo, a.flags, a.referrals, a.notes)
 
 
 def _referenced(condition: Condition | None) -> set[str]:
@@ -80,13 +99,18 @@ def _referenced(condition: Condition | None) -> set[str]:
     return found
 
 
-CONDITION_TARGETS = set().union(*(_referenced(i.show_if) for i in builtin().items))
+CONDITION_TARGETS = {
+    v: set().union(*(_referenced(i.show_if) for i in _instrument(v).items))
+    for v in REGISTRY.versions("scam_compound")
+}
 
 
-@settings(max_examples=200)
-@given(answer_sets())
-def test_random_valid_answers_always_get_a_band(values: dict[str, Answer]) -> None:
-    assert _run(values).band in get_args(Band)
+@VERSIONS
+@settings(max_examples=150)
+@given(data=st.data())
+def test_random_valid_answers_always_get_a_band(version: int, data: st.DataObject) -> None:
+    values = data.draw(answer_sets(version))
+    assert _run(values, version).band in get_args(Band)
 
 
 @settings(max_examples=100)
@@ -108,39 +132,42 @@ def test_assessment_round_trips_through_json(values: dict[str, Answer]) -> None:
     assert decoded == assessment
 
 
-@settings(max_examples=150)
-@given(answer_sets(), st.data())
-def test_skipped_answers_find_the_same_as_absent_ones(
-    values: dict[str, Answer], data: st.DataObject
-) -> None:
+@VERSIONS
+@settings(max_examples=120)
+@given(data=st.data())
+def test_skipped_answers_find_the_same_as_absent_ones(version: int, data: st.DataObject) -> None:
+    values = data.draw(answer_sets(version))
     without_skips = {k: v for k, v in values.items() if v.has_value}
     reshuffled_skips = dict(without_skips)
-    for item in builtin().items:
+    for item in _instrument(version).items:
         if item.id not in without_skips and is_shown(item, without_skips):
             kind = data.draw(st.sampled_from(["absent", *SKIPS]))
             if kind != "absent":
                 reshuffled_skips[item.id] = Answer(skipped=cast(SkipKind, kind))
-    assert _findings(_run(values)) == _findings(_run(without_skips))
-    assert _findings(_run(reshuffled_skips)) == _findings(_run(without_skips))
+    expected = _findings(_run(without_skips, version))
+    assert _findings(_run(values, version)) == expected
+    assert _findings(_run(reshuffled_skips, version)) == expected
 
 
+@VERSIONS
 @settings(max_examples=200)
-@given(answer_sets(), st.data())
+@given(data=st.data())
 def test_one_more_answer_never_lowers_the_band_or_removes_findings(
-    values: dict[str, Answer], data: st.DataObject
+    version: int, data: st.DataObject
 ) -> None:
+    values = data.draw(answer_sets(version))
     open_items = [
         item
-        for item in builtin().items
-        if item.id not in CONDITION_TARGETS
+        for item in _instrument(version).items
+        if item.id not in CONDITION_TARGETS[version]
         and is_shown(item, values)
         and not (item.id in values and values[item.id].has_value)
     ]
     if not open_items:
         return
     item = data.draw(st.sampled_from(open_items))
-    before = _run(values)
-    after = _run({**values, item.id: Answer(value=data.draw(_value(item)))})
+    before = _run(values, version)
+    after = _run({**values, item.id: Answer(value=data.draw(_value(item)))}, version)
     assert BAND_ORDER.index(after.band) <= BAND_ORDER.index(before.band)
     assert before.indicator_codes() <= after.indicator_codes()
     assert {f.flag for f in before.flags} <= {f.flag for f in after.flags}

@@ -35,7 +35,8 @@ async def test_list_names_versions_and_languages_with_review_status(
     response = await client.get(URL, headers=caseworker)
     assert response.status_code == 200
     [instrument] = [i for i in response.json() if i["key"] == "scam_compound"]
-    assert 1 in instrument["versions"]
+    assert instrument["versions"] == [1, 2]
+    assert instrument["latest_version"] == 2
     statuses = {loc["code"]: loc["status"] for loc in instrument["locales"]}
     assert statuses["en"] == "source"
     assert all(
@@ -50,12 +51,28 @@ async def test_english_document_is_the_source(
     assert response.status_code == 200
     assert response.headers["content-language"] == "en"
     body = response.json()
-    assert body["key"] == "scam_compound" and body["version"] == 1
+    assert body["key"] == "scam_compound" and body["version"] == 2  # v2 is the default
     texts = _texts(body)
     assert len(texts) > 100
     assert {t["status"] for t in texts} == {"source"}
-    # Immediate needs come first.
+    # Immediate needs come first, once the language to talk in is known.
+    first = [item["id"] for item in body["sections"][0]["items"][:3]]
+    assert first == ["preferred_language", "needs_interpreter", "safe_now"]
+    items = {i["id"]: i for section in body["sections"] for i in section["items"]}
+    assert items["free_to_leave"]["reverse_keyed"] is True
+    assert items["observed_age"]["observer"] is True
+
+
+async def test_v1_stays_served_as_published(
+    client: AsyncClient, caseworker: dict[str, str]
+) -> None:
+    response = await client.get(f"{URL}/scam_compound", headers=caseworker, params={"version": 1})
+    body = response.json()
+    assert body["version"] == 1
     assert body["sections"][0]["items"][0]["id"] == "safe_now"
+    items = [i for section in body["sections"] for i in section["items"]]
+    assert len(items) == 68
+    assert not any("reverse_keyed" in i or "observer" in i for i in items)
 
 
 async def test_etag_lets_a_phone_skip_an_unchanged_download(

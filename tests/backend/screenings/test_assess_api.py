@@ -141,3 +141,26 @@ async def test_the_same_answers_give_the_same_assessment(
         URL, headers=caseworker, json=_body(dict(reversed(list(values.items()))))
     )
     assert first.json() == second.json()
+
+
+async def test_a_huge_integer_answer_is_a_422_not_a_500(
+    client: AsyncClient, caseworker: dict[str, str]
+) -> None:
+    problem = assert_problem(
+        await client.post(URL, headers=caseworker, content=_huge(400)), 422, "validation"
+    )
+    errors = {e["field"]: e["code"] for e in problem["errors"]}  # type: ignore[attr-defined]
+    assert errors == {"answers.age_years": "out_of_range"}
+
+
+async def test_an_integer_beyond_the_json_decoder_limit_is_a_malformed_body(
+    client: AsyncClient, caseworker: dict[str, str]
+) -> None:
+    # Python refuses to parse integers of more than 4300 digits; that is a 400, never a 500.
+    response = await client.post(URL, headers=caseworker, content=_huge(5000))
+    assert_problem(response, 400, "malformed-body")
+
+
+def _huge(digits: int) -> bytes:
+    head = b'{"instrument_key":"scam_compound","instrument_version":1,"answers":'
+    return head + b'{"age_years":{"value":1' + b"0" * digits + b"}}}"
