@@ -26,6 +26,7 @@ from backend.errors import exception_handlers
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
+from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
 from backend.runtime import Runtime
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             AuditController,
             InstrumentController,
             ScreeningController,
+            AddressController,
             HealthController,
         ],
         dependencies={
