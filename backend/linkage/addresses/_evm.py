@@ -38,6 +38,12 @@ def checksummed(hex_address: str) -> str:
 def ethereum(text: str) -> list[Candidate] | None:
     """``0x`` and 40 hex digits; mixed case must be the EIP-55 checksum."""
     if text[:2] not in ("0x", "0X"):
+        if len(text) == _HEX_LENGTH and set(text) <= HEX_DIGITS:
+            raise AddressError(
+                "unknown_format",
+                "40 hex digits: an EVM address, but without its 0x prefix",
+                chains=("ethereum",),
+            )
         return None
     digits = text[2:]
     for position, char in enumerate(digits, start=3):
