@@ -32,6 +32,7 @@ from backend.db.session import provide_db_session, settle_side_effects
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
+from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
 from backend.problems import exception_handlers
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             AuditController,
             InstrumentController,
             ScreeningController,
+            AddressController,
             HealthController,
         ],
         dependencies={

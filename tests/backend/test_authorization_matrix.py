@@ -47,6 +47,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/instruments"): frozenset({"caseworker", "coordinator"}),
     ("GET", "/api/v1/instruments/{key}"): frozenset({"caseworker", "coordinator"}),
     ("POST", "/api/v1/screenings/assess"): frozenset({"caseworker", "coordinator"}),
+    ("POST", "/api/v1/addresses/normalize"): EVERYONE,
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }
