@@ -196,10 +196,33 @@ def keys_init(production: bool, if_missing: bool) -> None:
 
 @keys.command("rotate")
 def keys_rotate() -> None:
-    """Add a new master secret and make it active (old ones are kept)."""
+    """Stage a new master secret (step 1 of 2); old ones are kept.
+
+    Restart every worker so that all of them know the new key, then run
+    `lantern keys activate KEY_ID`, then restart them again.
+    """
     from backend.crypto.keys import add_master_key
 
-    click.echo(f"active key is now {add_master_key(_settings().effective_key_file)}", err=True)
+    path = _settings().effective_key_file
+    key_id = add_master_key(path)
+    click.echo(
+        f"staged key {key_id}: restart every worker, then run `lantern keys activate {key_id}` "
+        "and restart them again",
+        err=True,
+    )
+
+
+@keys.command("activate")
+@click.argument("key_id")
+def keys_activate(key_id: str) -> None:
+    """Make a staged master key active (step 2 of 2), once every worker has reloaded."""
+    from backend.crypto.keys import KeyFileError, activate_master_key
+
+    try:
+        activate_master_key(_settings().effective_key_file, key_id)
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"active key is now {key_id}: restart every worker", err=True)
 
 
 # -- users ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = [
+    "Busy",
     "Conflict",
     "DeviceBoundElsewhere",
     "DeviceRevoked",
@@ -163,6 +164,12 @@ class NotReady(LanternError):
     """The service cannot answer yet (database down or behind)."""
 
     title = N_("The service is not ready.")
+
+
+class Busy(NotReady):
+    """The database stayed locked by another writer for longer than the busy timeout."""
+
+    title = N_("The server is busy. Try again in a moment.")
 
 
 class NotMigrated(NotReady):

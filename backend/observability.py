@@ -24,7 +24,7 @@ __all__ = ["configure_logging", "current_request_id", "with_request_context"]
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "lantern_request_id", default=None
 )
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 
 #: The only ``extra`` fields that reach a log line.
@@ -119,7 +119,9 @@ async def with_request_context(app: ASGIApp, scope: Scope, receive: Receive, sen
         if name == b"x-request-id":
             incoming = value.decode("latin-1")
             break
-    request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request_id = (
+        incoming if incoming and _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    )
     token = _request_id.set(request_id)
     started = time.perf_counter()
     status = 500

@@ -76,6 +76,7 @@ _DOMAIN: dict[type[e.LanternError], tuple[str, int]] = {
     e.TooManyAttempts: ("too-many-attempts", 429),
     e.NotReady: ("not-ready", 503),
     e.NotMigrated: ("not-migrated", 503),
+    e.Busy: ("busy", 503),
 }
 
 # Litestar's own HTTP errors (routing, limits) by status: slug and title.
@@ -130,6 +131,8 @@ def _headers_for(error: e.LanternError) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="lantern"'}
     if isinstance(error, e.TooManyAttempts):
         return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, e.Busy):
+        return {"Retry-After": "1"}
     return {}
 
 
@@ -240,6 +243,9 @@ def _handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> R
     if _is_missing_table(exc):
         logger.error("the database is not migrated: run `lantern db upgrade`")
         return _handle_lantern_error(request, e.NotMigrated())
+    if "database is locked" in str(getattr(exc, "orig", "")):
+        logger.warning("the database stayed locked past the busy timeout")
+        return _handle_lantern_error(request, e.Busy())
     return _handle_unexpected(request, exc)
 
 
@@ -270,7 +276,8 @@ _STATUS_DESCRIPTIONS = {
     413: "Request body too large (`payload-too-large`).",
     422: "Invalid values; `errors` lists each field and reason (`validation`).",
     429: "Rate limited or backing off after failed sign-ins; see `Retry-After`.",
-    503: "Not ready (`not-ready`), or the database is not migrated (`not-migrated`).",
+    503: "Not ready (`not-ready`), the database is not migrated (`not-migrated`), or "
+    "it stayed busy (`busy`, with `Retry-After`).",
 }
 
 

@@ -2,8 +2,10 @@
 
 Every test runs against a real database. By default that is a fresh SQLite
 file per test, copied from one migrated template. With
-``LANTERN_TEST_DATABASE_URL=postgresql+asyncpg://…`` the same tests run on
-PostgreSQL: the schema is migrated once and every table emptied after each test.
+``LANTERN_TEST_DATABASE_URL=postgresql+asyncpg://…/test`` the same tests run on
+PostgreSQL: the suite creates a database of its own on that server (marked by
+a comment), migrates it once, empties every table after each test and drops it
+at the end. It never empties or drops a database it did not create.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app import build_runtime, create_app
@@ -31,8 +33,25 @@ from backend.runtime import Runtime
 from backend.settings import Settings
 from backend.users.services import UserService
 
-PG_URL = os.environ.get("LANTERN_TEST_DATABASE_URL")
+SERVER_URL = os.environ.get("LANTERN_TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery-staple-7"  # synthetic; long enough for the policy
+
+#: Every PostgreSQL database the suite works in is created by it, with this
+#: comment; the suite refuses to empty or drop any database without it.
+FIXTURE_MARK = "created by the Lantern test suite; safe to drop"
+_PREFIX = "lantern_test_"
+
+
+def _own_database_url() -> str | None:
+    """A fresh database name on the server of ``LANTERN_TEST_DATABASE_URL``, per run."""
+    if not SERVER_URL:
+        return None
+    name = f"{_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+#: The database this run owns (None on SQLite). Tests use this, never SERVER_URL.
+PG_URL = _own_database_url()
 
 
 def is_postgres() -> bool:
@@ -40,19 +59,62 @@ def is_postgres() -> bool:
     return bool(PG_URL)
 
 
-async def reset_postgres_schema(url: str) -> None:
-    """Drop everything in the public schema."""
+async def _maintenance(sql: str) -> None:
+    assert SERVER_URL
+    engine = create_async_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def assert_owned(url: str) -> None:
+    """Refuse to touch a database this suite did not create.
+
+    Raises:
+        RuntimeError: the database lacks the suite's mark (it may hold real data).
+    """
     engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+    try:
+        async with engine.connect() as conn:
+            comment = (
+                await conn.execute(
+                    text(
+                        "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                        "WHERE datname = current_database()"
+                    )
+                )
+            ).scalar()
+    finally:
+        await engine.dispose()
+    if comment != FIXTURE_MARK:
+        raise RuntimeError(
+            f"refusing to empty database {make_url(url).database!r}: the test suite did not create it"
+        )
+
+
+async def create_owned_database(url: str) -> None:
+    """Create the run's database and mark it as the suite's own."""
+    name = make_url(url).database
+    assert name and name.startswith(_PREFIX)
+    await _maintenance(f'CREATE DATABASE "{name}"')
+    await _maintenance(f"COMMENT ON DATABASE \"{name}\" IS '{FIXTURE_MARK}'")
+
+
+async def drop_owned_database(url: str) -> None:
+    """Drop the run's database (only if it carries the suite's mark)."""
+    await assert_owned(url)
+    await _maintenance(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 async def _truncate_postgres(url: str) -> None:
+    await assert_owned(url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     engine = create_async_engine(url)
     async with engine.begin() as conn:
+        # The audit log refuses TRUNCATE by trigger; the suite empties its own database.
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     await engine.dispose()
 
@@ -69,15 +131,17 @@ def _isolated_environment() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrate once: the PostgreSQL test database, or an SQLite template file."""
     if PG_URL:
-        asyncio.run(reset_postgres_schema(PG_URL))
+        asyncio.run(create_owned_database(PG_URL))
         upgrade(PG_URL)
-        return PG_URL
+        yield PG_URL
+        asyncio.run(drop_owned_database(PG_URL))
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite+aiosqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture

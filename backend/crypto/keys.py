@@ -26,6 +26,8 @@ __all__ = [
     "KeyPurpose",
     "KeyRing",
     "MasterKey",
+    "activate_master_key",
+    "add_master_key",
     "create_key_file",
     "load_key_file",
 ]
@@ -122,6 +124,43 @@ def _new_master_key() -> MasterKey:
     )
 
 
+def _write_new_file(path: Path, body: bytes, *, replace: bool) -> None:
+    """Write ``body`` to ``path`` atomically, readable by its owner only.
+
+    The bytes go to a fresh temporary file beside ``path`` (created with
+    ``O_EXCL`` and mode 0600, so nothing else can have opened it), are flushed
+    to disk, and then take ``path``'s name in one step: a crash leaves either
+    the old file or the new one, never half a key file. Without ``replace`` the
+    final step is a hard link, which fails if ``path`` exists.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``replace`` is false.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+            out.flush()
+            os.fsync(out.fileno())
+        if replace:
+            tmp.replace(path)
+        else:
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _encode(keyfile: _KeyFile) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(keyfile)) + b"\n"
+
+
 def create_key_file(path: Path, *, development: bool) -> KeyRing:
     """Create a new key file with one fresh master secret, readable by its owner only.
 
@@ -135,19 +174,12 @@ def create_key_file(path: Path, *, development: bool) -> KeyRing:
     Raises:
         KeyFileError: The file already exists.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = _new_master_key()
-    body = msgspec.json.format(
-        msgspec.json.encode(
-            _KeyFile(format=_FORMAT, development=development, active=key.id, master_keys=[key])
-        )
-    )
+    keyfile = _KeyFile(format=_FORMAT, development=development, active=key.id, master_keys=[key])
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _write_new_file(path, _encode(keyfile), replace=False)
     except FileExistsError:
         raise KeyFileError(f"{path} already exists; refusing to overwrite keys") from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(body + b"\n")
     return load_key_file(path)
 
 
@@ -183,28 +215,48 @@ def load_key_file(path: Path) -> KeyRing:
     return KeyRing(master_keys=secrets_by_id, active=parsed.active, development=parsed.development)
 
 
-def add_master_key(path: Path) -> str:
-    """Append a new master secret to the key file and make it active (rotation).
+def _read(path: Path) -> _KeyFile:
+    load_key_file(path)  # permission and format checks
+    return msgspec.json.decode(path.read_bytes(), type=_KeyFile)
 
-    Old secrets stay so that what they protect can still be read and re-wrapped.
+
+def add_master_key(path: Path, *, activate: bool = False) -> str:
+    """Append a new master secret to the key file (the first step of a rotation).
+
+    By default the new key is only *staged*: every worker that reloads the file
+    can read what it protects, but nothing is written under it yet. Activate it
+    with :func:`activate_master_key` once every worker has reloaded, so that no
+    worker ever meets a key id it does not know. Old secrets stay, so what they
+    protect can still be read.
 
     Returns:
         The new key id.
     """
-    load_key_file(path)  # permission and format checks
-    parsed = msgspec.json.decode(path.read_bytes(), type=_KeyFile)
+    parsed = _read(path)
     key = _new_master_key()
     updated = _KeyFile(
         format=_FORMAT,
         development=parsed.development,
-        active=key.id,
+        active=key.id if activate else parsed.active,
         master_keys=[*parsed.master_keys, key],
     )
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(msgspec.json.format(msgspec.json.encode(updated)) + b"\n")
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
+    _write_new_file(path, _encode(updated), replace=True)
     return key.id
+
+
+def activate_master_key(path: Path, key_id: str) -> None:
+    """Make a staged master key the one new data is protected under.
+
+    Raises:
+        KeyFileError: ``key_id`` is not in the file.
+    """
+    parsed = _read(path)
+    if key_id not in {key.id for key in parsed.master_keys}:
+        raise KeyFileError(f"master key {key_id!r} is not in {path}")
+    updated = _KeyFile(
+        format=_FORMAT,
+        development=parsed.development,
+        active=key_id,
+        master_keys=parsed.master_keys,
+    )
+    _write_new_file(path, _encode(updated), replace=True)

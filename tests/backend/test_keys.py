@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -9,7 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from backend.cli import main
-from backend.crypto.keys import KeyFileError, add_master_key, create_key_file, load_key_file
+from backend.crypto.keys import (
+    KeyFileError,
+    activate_master_key,
+    add_master_key,
+    create_key_file,
+    load_key_file,
+)
 
 
 def test_key_file_is_created_readable_by_its_owner_only(tmp_path: Path) -> None:
@@ -68,15 +75,62 @@ def test_derivation_is_stable_across_loads(tmp_path: Path) -> None:
     assert load_key_file(path).derive("audit-chain") == first
 
 
-def test_rotation_keeps_old_keys_and_activates_the_new_one(tmp_path: Path) -> None:
+def test_rotation_stages_a_key_then_activates_it_keeping_the_old_one(tmp_path: Path) -> None:
     path = tmp_path / "lantern.key"
     old = create_key_file(path, development=True)
     new_id = add_master_key(path)
+    staged = load_key_file(path)
+    # Staged: every worker can now read under it, but nothing is written under it yet.
+    assert staged.active_id == old.active_id
+    assert new_id in staged.key_ids
+    activate_master_key(path, new_id)
     ring = load_key_file(path)
     assert ring.active_id == new_id != old.active_id
     assert ring.derive("audit-chain", key_id=old.active_id) == old.derive("audit-chain")
     assert ring.derive("audit-chain") != old.derive("audit-chain")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["lantern.key"]  # no temporary left behind
+
+
+def test_activating_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    create_key_file(path, development=True)
+    with pytest.raises(KeyFileError):
+        activate_master_key(path, "mk-000000000000")
+
+
+def test_a_key_file_is_never_overwritten_and_never_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "lantern.key"
+    first = create_key_file(path, development=True)
+    with pytest.raises(KeyFileError):
+        create_key_file(path, development=True)
+    assert load_key_file(path).active_id == first.active_id
+
+    # A crash while writing (here: fsync fails) leaves no key file at all.
+    fresh = tmp_path / "fresh" / "lantern.key"
+
+    def crash(_fd: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        create_key_file(fresh, development=True)
+    assert list(fresh.parent.iterdir()) == []
+
+
+def test_cli_rotation_in_two_steps(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    old = create_key_file(path, development=True)
+    env = {"LANTERN_KEY_FILE": str(path)}
+    staged = CliRunner().invoke(main, ["keys", "rotate"], env=env)
+    assert staged.exit_code == 0, staged.output
+    new_id = next(k for k in load_key_file(path).key_ids if k != old.active_id)
+    assert load_key_file(path).active_id == old.active_id
+    activated = CliRunner().invoke(main, ["keys", "activate", new_id], env=env)
+    assert activated.exit_code == 0, activated.output
+    assert load_key_file(path).active_id == new_id
 
 
 def test_cli_keys_init_production(tmp_path: Path) -> None:
