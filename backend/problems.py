@@ -136,6 +136,7 @@ def _headers_for(error: e.LanternError) -> dict[str, str]:
     return {}
 
 
+_EMPTY_BODY = N_("The request body is empty; send a JSON document.")
 _AT_PATH = re.compile(r" - at `\$\.?(.*)`$")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 
@@ -167,6 +168,12 @@ def _field_errors(exc: ValidationException) -> list[e.FieldError]:
             e.FieldError(field=key or "$", reason=message, location=_location(item.get("source")))
         )
     return found
+
+
+def _is_missing_body(exc: ValidationException) -> bool:
+    # Litestar skips decoding an empty body and then fails to find ``data``.
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    return any(isinstance(item, dict) and item.get("message") == "'data'" for item in extra)
 
 
 def _is_malformed_json(exc: ValidationException) -> bool:
@@ -209,6 +216,8 @@ def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) 
     if isinstance(exc, ValidationException):
         if _is_malformed_json(exc):
             return _handle_lantern_error(request, e.MalformedBody())
+        if _is_missing_body(exc):
+            return _handle_lantern_error(request, e.MalformedBody(_EMPTY_BODY))
         return _handle_lantern_error(request, e.ValidationFailed(errors=_field_errors(exc)))
     if exc.status_code == 400:
         # Litestar raises a plain 400 when the body cannot be decoded at all.

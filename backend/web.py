@@ -59,7 +59,7 @@ class LanternRequest(Request[Any, Any, Any]):
             MalformedBody: the body is empty, not JSON, or nests deeper than allowed.
         """
         body = await self.body()
-        if not body.strip():
+        if not body.strip():  # whitespace only: Litestar passes it on to be decoded
             raise MalformedBody(N_("The request body is empty; send a JSON document."))
         try:
             value = await super().json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from functools import cache
 from typing import Any
@@ -10,6 +11,17 @@ from screening import Answer, Assessment, Instrument, assess, load_registry
 from screening.answers import is_shown
 
 AS_OF = date(2025, 3, 1)
+
+#: Property tests run a third of their examples in the CI profile; set
+#: ``LANTERN_PROPERTY_SCALE=3`` (or more) for a thorough run.
+PROPERTY_SCALE = float(os.environ.get("LANTERN_PROPERTY_SCALE", "1"))
+
+
+def examples(thorough: int) -> int:
+    """How many examples a property test runs: a third of ``thorough`` at scale 1."""
+    return max(20, int(thorough * PROPERTY_SCALE / 3))
+
+
 """The fixed screening date used by every test (no hidden clock)."""
 
 

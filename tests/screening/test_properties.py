@@ -24,7 +24,7 @@ from screening import (
 )
 from screening.answers import is_shown
 from screening.model import BAND_ORDER, Condition
-from tests.screening.support import AS_OF, builtin
+from tests.screening.support import AS_OF, builtin, examples
 
 SKIPS: tuple[SkipKind, ...] = ("prefer_not_to_say", "dont_know", "not_asked")
 
@@ -106,14 +106,14 @@ CONDITION_TARGETS = {
 
 
 @VERSIONS
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_random_valid_answers_always_get_a_band(version: int, data: st.DataObject) -> None:
     values = data.draw(answer_sets(version))
     assert _run(values, version).band in get_args(Band)
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(answer_sets(), st.randoms(use_true_random=False))
 def test_same_answers_in_any_order_give_the_same_assessment(
     values: dict[str, Answer], rnd: random.Random
@@ -124,7 +124,7 @@ def test_same_answers_in_any_order_give_the_same_assessment(
     assert msgspec.json.encode(_run(shuffled)) == msgspec.json.encode(_run(values))
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(answer_sets())
 def test_assessment_round_trips_through_json(values: dict[str, Answer]) -> None:
     assessment = _run(values)
@@ -133,7 +133,7 @@ def test_assessment_round_trips_through_json(values: dict[str, Answer]) -> None:
 
 
 @VERSIONS
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(data=st.data())
 def test_skipped_answers_find_the_same_as_absent_ones(version: int, data: st.DataObject) -> None:
     values = data.draw(answer_sets(version))
@@ -150,7 +150,7 @@ def test_skipped_answers_find_the_same_as_absent_ones(version: int, data: st.Dat
 
 
 @VERSIONS
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(data=st.data())
 def test_one_more_answer_never_lowers_the_band_or_removes_findings(
     version: int, data: st.DataObject
@@ -175,7 +175,7 @@ def test_one_more_answer_never_lowers_the_band_or_removes_findings(
     assert after.palermo.elements_met or not before.palermo.elements_met
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(answer_sets())
 def test_unanswered_counts_add_up_to_the_items_shown(values: dict[str, Answer]) -> None:
     a = _run(values)
