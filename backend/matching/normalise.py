@@ -117,6 +117,8 @@ def _thai(run: str) -> list[str]:
 
 
 def _khmer(run: str) -> list[str]:
+    if run in _KHMER_TITLES:
+        return []
     for title in _KHMER_TITLES:
         if run.startswith(title) and len(run) > len(title):
             run = run[len(title) :]
