@@ -1,0 +1,69 @@
+"""Names normalise to one spelling per person, whatever the script or encoding."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.matching import normalise_name
+from backend.matching._burmese import is_zawgyi, zawgyi_to_unicode
+
+SAME_PERSON = [
+    # (script, one spelling, another)
+    ("latin", "Nguyễn Thị Thu", "Nguyen Thi Thu"),
+    ("latin", "Thida", "Theda"),
+    ("latin", "Sokha", "Sokhar"),
+    ("latin", "Somchai Jaidee", "Somchay Chaidee"),
+    ("latin", "Mr. Kyaw Zaw", "Kyaw Zaw"),
+    ("latin", "Daw Aye Aye", "Aye Aye"),
+    ("latin", "ＷＡＮＧ Ｘｉａｏｍｉｎｇ", "Wang Xiaoming"),
+    ("burmese", "ကျော်ဇော်", "Kyaw Zaw"),
+    ("burmese", "ဦးကျော်ဇော်", "U Kyaw Zaw"),
+    ("burmese", "အောင်ဆန်းစုကြည်", "Aung San Suu Kyi"),
+    ("burmese-zawgyi", "ေအာင္ဆန္းစုၾကည္", "Aung San Suu Kyi"),
+    ("burmese-zawgyi", "ေက်ာ္ေဇာ္", "ကျော်ဇော်"),
+    ("thai", "สมชาย ใจดี", "Somchai Jaidee"),
+    ("thai", "นายสมชาย ใจดี", "Somchai Jaidee"),
+    ("khmer", "ចាន់ ធីតា", "Chan Thida"),
+    ("khmer", "លោក ជា មាស", "Chea Meas"),
+    ("han", "王小明", "Wang Xiaoming"),
+    ("han", "王小明先生", "Xiaoming Wang"),
+]
+
+
+@pytest.mark.parametrize(("script", "a", "b"), SAME_PERSON)
+def test_spellings_of_one_name_normalise_alike(script: str, a: str, b: str) -> None:
+    assert sorted(normalise_name(a)) == sorted(normalise_name(b)), script
+
+
+@pytest.mark.parametrize(
+    ("zawgyi", "unicode"),
+    [("ေက်ာ္", "ကျော်"), ("ျမ", "မြ"), ("ၿငိမ္း", "ငြိမ်း"), ("ေအာင္ဆန္းစုၾကည္", "အောင်ဆန်းစုကြည်")],
+)
+def test_zawgyi_is_detected_and_converted(zawgyi: str, unicode: str) -> None:
+    assert is_zawgyi(zawgyi)
+    assert zawgyi_to_unicode(zawgyi) == unicode
+
+
+@pytest.mark.parametrize("text", ["ကျော်ဇော်", "မြ", "သီတာ", "Kyaw", ""])
+def test_unicode_burmese_and_other_text_is_left_alone(text: str) -> None:
+    assert not is_zawgyi(text)
+    assert zawgyi_to_unicode(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Ma", ["ma"]),  # a title alone is kept: it may be the name
+        ("Mr Ms", ["ms"]),
+        ("  ", []),
+        ("Nguyễn Thị Thu", ["nguyin", "ti", "tu"]),
+        ("สุดารัตน์", ["sutarat"]),
+    ],
+)
+def test_normalised_tokens(text: str, tokens: list[str]) -> None:
+    assert normalise_name(text) == tokens
+
+
+def test_different_names_stay_different() -> None:
+    assert normalise_name("Sokha") != normalise_name("Sophal")
+    assert normalise_name("Kyaw Zaw") != normalise_name("Aung Win")
