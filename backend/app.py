@@ -39,6 +39,7 @@ from backend.problems import exception_handlers
 from backend.runtime import Runtime
 from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
+from backend.sync.controllers import SyncController
 from backend.users.controllers import UserController
 from backend.web import (
     LanternRequest,
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             AuditController,
             InstrumentController,
             ScreeningController,
+            SyncController,
             AddressController,
             HealthController,
         ],

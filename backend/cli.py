@@ -468,7 +468,7 @@ def instruments_check(strict: bool) -> None:
     report = check_catalogs(registry)
     for line in report.lines():
         click.echo(line)
-    if report.errors or (strict and report.missing):
+    if report.errors or (strict and any(report.missing.values())):
         raise click.ClickException("catalogue check failed")
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "NotMigrated",
     "NotReady",
     "PayloadTooLarge",
+    "ResyncRequired",
     "SideEffect",
     "TooManyAttempts",
     "Unauthenticated",
@@ -148,6 +149,13 @@ class Conflict(LanternError):
     """The request conflicts with the current state."""
 
     title = N_("This conflicts with the current state.")
+
+
+class ResyncRequired(LanternError):
+    """A sync cursor from before a server restore: re-push what the device holds, then pull."""
+
+    title = N_("This device must send what it holds again, then sync from the start.")
+    action = "re-push-then-resync"
 
 
 class TooManyAttempts(LanternError):

@@ -71,6 +71,7 @@ _DOMAIN: dict[type[e.LanternError], tuple[str, int]] = {
     e.DeviceBoundElsewhere: ("device-bound-elsewhere", 403),
     e.NotFound: ("not-found", 404),
     e.Conflict: ("conflict", 409),
+    e.ResyncRequired: ("resync-required", 409),
     e.PayloadTooLarge: ("payload-too-large", 413),
     e.ValidationFailed: ("validation", 422),
     e.TooManyAttempts: ("too-many-attempts", 429),
@@ -281,7 +282,8 @@ _STATUS_DESCRIPTIONS = {
     401: "Missing, invalid, expired or revoked token (`unauthenticated`), or bad credentials.",
     403: "Role not admitted (`forbidden`) or device revoked (`device-revoked`: wipe local data).",
     404: "No such object among those the caller may see (`not-found`).",
-    409: "Conflicts with the current state (`conflict`).",
+    409: "Conflicts with the current state (`conflict`), or a sync cursor from before a "
+    "server restore (`resync-required`: push again, then pull from the start).",
     413: "Request body too large (`payload-too-large`).",
     422: "Invalid values; `errors` lists each field and reason (`validation`).",
     429: "Rate limited or backing off after failed sign-ins; see `Retry-After`.",

@@ -105,6 +105,14 @@ class AuditBuffer:
         #: Each event with the id of the request that recorded it.
         self.events: list[tuple[AuditEvent, str | None]] = []
 
+    def mark(self) -> int:
+        """How many events are buffered (a savepoint's starting point)."""
+        return len(self.events)
+
+    def rewind(self, mark: int) -> None:
+        """Forget the events a rolled-back savepoint recorded."""
+        del self.events[mark:]
+
 
 def _build_entry(item: AuditEvent, *, request_id: str | None, seq: int, key_id: str) -> AuditEntry:
     return AuditEntry(
@@ -134,6 +142,8 @@ def _seal(session: Session) -> None:
     buffered: AuditBuffer | None = session.info.get(AUDIT_BUFFER)
     if buffered is None or not buffered.events or session.info.get(READ_ONLY):
         return
+    if session.in_nested_transaction():
+        return  # a savepoint: the events are sealed at the real commit
     session.info.pop(AUDIT_BUFFER)
     seq, previous = lock_and_read_head(session) or (0, GENESIS_MAC)
     keyring = buffered.keyring
@@ -148,8 +158,12 @@ def _seal(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _discard(session: Session) -> None:
-    """A rolled-back transaction did nothing: its events are not appended."""
-    session.info.pop(AUDIT_BUFFER, None)
+    """A rolled-back transaction did nothing: its events are not appended.
+
+    A savepoint's rollback is handled by the savepoint itself (it rewinds the buffer).
+    """
+    if not session.in_nested_transaction():
+        session.info.pop(AUDIT_BUFFER, None)
 
 
 class AuditLog:

@@ -20,7 +20,7 @@ import contextvars
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from litestar import Request
 from litestar.datastructures import State
@@ -34,6 +34,7 @@ __all__ = [
     "AUDIT_BUFFER",
     "READS",
     "WRITES",
+    "Rewindable",
     "Transaction",
     "defer_side_effects",
     "provide_db_session",
@@ -149,13 +150,36 @@ async def provide_db_session(
         yield session
 
 
+@runtime_checkable
+class Rewindable(Protocol):
+    """A per-transaction buffer (audit events, changes) that a savepoint can rewind."""
+
+    def mark(self) -> int:
+        """The buffer's current length."""
+        ...
+
+    def rewind(self, mark: int) -> None:
+        """Forget what was added after ``mark``."""
+        ...
+
+
 @asynccontextmanager
 async def savepoint(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """Run a block atomically inside the current transaction.
 
-    If the block raises, only its own writes are undone and the error
-    propagates; the surrounding transaction goes on (one bad mutation of a
-    sync batch never undoes the others).
+    If the block raises, only its own writes are undone, along with the audit
+    events and changes it buffered, and the error propagates; the surrounding
+    transaction goes on (one bad mutation of a sync batch never undoes the others).
     """
-    async with session.begin_nested():
-        yield session
+    buffers = [b for b in session.info.values() if isinstance(b, Rewindable)]
+    marks = [(b, b.mark()) for b in buffers]
+    try:
+        async with session.begin_nested():
+            yield session
+    except BaseException:
+        for buffer, mark in marks:
+            buffer.rewind(mark)
+        for value in session.info.values():  # buffers the block itself started
+            if isinstance(value, Rewindable) and all(value is not b for b in buffers):
+                value.rewind(0)
+        raise

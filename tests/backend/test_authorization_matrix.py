@@ -48,6 +48,12 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/instruments/{key}"): frozenset({"caseworker", "coordinator"}),
     ("POST", "/api/v1/screenings/assess"): frozenset({"caseworker", "coordinator"}),
     ("POST", "/api/v1/addresses/normalize"): EVERYONE,
+    ("POST", "/api/v1/sync/push"): frozenset({"caseworker", "coordinator"}),
+    ("GET", "/api/v1/sync/pull"): frozenset({"caseworker", "coordinator"}),
+    ("GET", "/api/v1/sync/conflicts"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/sync/conflicts/{conflict_id}/resolve"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/sync/quarantine"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/sync/quarantine/{item_id}/resolve"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

@@ -3,14 +3,32 @@
 from backend.db.models.audit import AuditEntry, DenialCounter
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.operations import Operation, OperationMember
+from backend.db.models.records import (
+    Change,
+    Conflict,
+    Counter,
+    DataKey,
+    Mutation,
+    Quarantined,
+    Record,
+    ServerState,
+)
 
 __all__ = [
     "AccessToken",
     "AuditEntry",
+    "Change",
+    "Conflict",
+    "Counter",
+    "DataKey",
     "DenialCounter",
     "Device",
     "LoginThrottle",
+    "Mutation",
     "Operation",
     "OperationMember",
+    "Quarantined",
+    "Record",
+    "ServerState",
     "User",
 ]

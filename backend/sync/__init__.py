@@ -1,0 +1,1 @@
+"""Offline sync: case records pushed from phones, pulled back in commit order."""

@@ -1,0 +1,318 @@
+"""Every query of sync: records, data keys, the change log, outcomes, conflicts, quarantine."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from backend.db.base import utcnow
+from backend.db.models import (
+    Change,
+    Conflict,
+    Counter,
+    DataKey,
+    Mutation,
+    Quarantined,
+    Record,
+    ServerState,
+)
+from backend.db.statements import insert_if_absent
+
+__all__ = [
+    "CHANGE_BUFFER",
+    "ChangeDraft",
+    "SyncRepository",
+    "seal_changes",
+]
+
+#: ``session.info`` key under which a transaction's changes wait for their numbers.
+CHANGE_BUFFER = "lantern.sync.changes"
+
+
+class ChangeBuffer:
+    """A transaction's changes waiting for their numbers (rewound by savepoints)."""
+
+    __slots__ = ("drafts",)
+
+    def __init__(self) -> None:
+        self.drafts: list[ChangeDraft] = []
+
+    def mark(self) -> int:
+        """How many changes are buffered."""
+        return len(self.drafts)
+
+    def rewind(self, mark: int) -> None:
+        """Forget the changes a rolled-back savepoint made."""
+        del self.drafts[mark:]
+
+
+class ChangeDraft:
+    """A change waiting for its number, given when its transaction commits."""
+
+    __slots__ = ("entity", "op", "operation_id", "record_id", "rev", "target_user")
+
+    def __init__(
+        self,
+        *,
+        entity: str,
+        record_id: uuid.UUID,
+        operation_id: uuid.UUID,
+        rev: int,
+        op: str,
+        target_user: uuid.UUID | None = None,
+    ) -> None:
+        self.entity = entity
+        self.record_id = record_id
+        self.operation_id = operation_id
+        self.rev = rev
+        self.op = op
+        self.target_user = target_user
+
+
+def seal_changes(session: Session) -> None:
+    """Number a transaction's changes and write them, as its last statements.
+
+    The counter row is updated (and so locked) only here, just before commit,
+    and stays locked until the commit: change numbers are handed out in commit
+    order, so a reader that saw number *n* committed will never later find a
+    committed change below *n*. Runs inside the session's ``before_commit``.
+    """
+    if session.in_nested_transaction():
+        return  # a savepoint: the numbers are given at the real commit
+    buffer: ChangeBuffer | None = session.info.pop(CHANGE_BUFFER, None)
+    if buffer is None or not buffer.drafts:
+        return
+    drafts = buffer.drafts
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    top = session.execute(
+        insert(Counter)
+        .values(name="changes", value=len(drafts))
+        .on_conflict_do_update(
+            index_elements=[Counter.name], set_={"value": Counter.value + len(drafts)}
+        )
+        .returning(Counter.value)
+    ).scalar_one()
+    now = utcnow()
+    first = int(top) - len(drafts) + 1
+    session.add_all(
+        Change(
+            seq=first + n,
+            entity=d.entity,
+            record_id=d.record_id,
+            operation_id=d.operation_id,
+            rev=d.rev,
+            op=d.op,
+            target_user=d.target_user,
+            at=now,
+        )
+        for n, d in enumerate(drafts)
+    )
+
+
+class SyncRepository:
+    """Records and everything sync keeps beside them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- changes ----------------------------------------------------------------------
+
+    def log_change(self, draft: ChangeDraft) -> None:
+        """Buffer a change; it is numbered and written when the transaction commits."""
+        buffer = self.session.info.get(CHANGE_BUFFER)
+        if buffer is None:
+            buffer = self.session.info[CHANGE_BUFFER] = ChangeBuffer()
+        buffer.drafts.append(draft)
+
+    async def epoch(self) -> str:
+        """This database's sync epoch."""
+        value = await self.session.scalar(
+            select(ServerState.value).where(ServerState.key == "epoch")
+        )
+        return str(value)
+
+    async def changes_after(
+        self,
+        *,
+        after: int,
+        up_to: int | None,
+        operations: Collection[uuid.UUID],
+        user_id: uuid.UUID,
+        limit: int,
+    ) -> list[Change]:
+        """Changes after ``after`` (and up to ``up_to``) in these operations, oldest first."""
+        scope = or_(
+            and_(Change.operation_id.in_(list(operations)), Change.target_user.is_(None)),
+            Change.target_user == user_id,
+        )
+        query = select(Change).where(Change.seq > after, scope)
+        if up_to is not None:
+            query = query.where(Change.seq <= up_to)
+        result = await self.session.execute(query.order_by(Change.seq).limit(limit))
+        return list(result.scalars())
+
+    async def last_seq(self) -> int:
+        """The highest change number committed so far."""
+        value = await self.session.scalar(select(Counter.value).where(Counter.name == "changes"))
+        return int(value or 0)
+
+    # -- records and keys -------------------------------------------------------------
+
+    async def record(self, record_id: uuid.UUID, *, for_update: bool = False) -> Record | None:
+        """One record; locked until commit when it is about to change (PostgreSQL)."""
+        query = select(Record).where(Record.id == record_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def records(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Record]:
+        """Records by id."""
+        if not ids:
+            return {}
+        result = await self.session.execute(select(Record).where(Record.id.in_(list(ids))))
+        return {r.id: r for r in result.scalars()}
+
+    def add_record(self, record: Record) -> None:
+        """Stage a new record."""
+        self.session.add(record)
+
+    async def data_keys(self, owners: Collection[uuid.UUID]) -> dict[uuid.UUID, DataKey]:
+        """Wrapped data keys by owner (case) id."""
+        if not owners:
+            return {}
+        result = await self.session.execute(
+            select(DataKey).where(DataKey.owner_id.in_(list(owners)))
+        )
+        return {k.owner_id: k for k in result.scalars()}
+
+    def add_data_key(self, key: DataKey) -> None:
+        """Stage a new wrapped data key."""
+        self.session.add(key)
+
+    # -- durable outcomes ---------------------------------------------------------------
+
+    async def outcomes(self, mutation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Mutation]:
+        """Stored outcomes of mutations seen before."""
+        if not mutation_ids:
+            return {}
+        result = await self.session.execute(
+            select(Mutation).where(Mutation.mutation_id.in_(list(mutation_ids)))
+        )
+        return {m.mutation_id: m for m in result.scalars()}
+
+    async def claim(
+        self,
+        mutation_id: uuid.UUID,
+        *,
+        device_id: uuid.UUID,
+        user_id: uuid.UUID,
+        entity: str,
+        record_id: uuid.UUID,
+    ) -> bool:
+        """Claim a mutation id for this transaction; false if another has it (a duplicate).
+
+        On PostgreSQL a concurrent claim of the same id waits for the first
+        transaction and then finds the row: exactly one of them applies it.
+        """
+        return await insert_if_absent(
+            self.session,
+            Mutation,
+            mutation_id=mutation_id,
+            device_id=device_id,
+            user_id=user_id,
+            entity=entity,
+            record_id=record_id,
+            status="pending",
+            rev=None,
+            result="{}",
+            received_at=utcnow(),
+        )
+
+    async def settle(
+        self, mutation_id: uuid.UUID, *, status: str, rev: int | None, result: str
+    ) -> None:
+        """Store a mutation's outcome."""
+        await self.session.execute(
+            update(Mutation)
+            .where(Mutation.mutation_id == mutation_id)
+            .values(status=status, rev=rev, result=result)
+        )
+
+    # -- conflicts and quarantine -----------------------------------------------------
+
+    def add_conflict(self, conflict: Conflict) -> None:
+        """Stage a conflict."""
+        self.session.add(conflict)
+
+    async def conflicts(
+        self, operations: Collection[uuid.UUID], *, status: str | None, limit: int, offset: int
+    ) -> list[Conflict]:
+        """Conflicts of these operations, oldest first."""
+        query = select(Conflict).where(Conflict.operation_id.in_(list(operations)))
+        if status is not None:
+            query = query.where(Conflict.status == status)
+        query = query.order_by(Conflict.created_at, Conflict.id).limit(limit).offset(offset)
+        return list((await self.session.execute(query)).scalars())
+
+    async def conflict(
+        self, conflict_id: uuid.UUID, operations: Collection[uuid.UUID]
+    ) -> Conflict | None:
+        """One conflict, if it belongs to one of these operations."""
+        result = await self.session.execute(
+            select(Conflict).where(
+                Conflict.id == conflict_id, Conflict.operation_id.in_(list(operations))
+            )
+        )
+        return result.scalar_one_or_none()
+
+    def add_quarantined(self, item: Quarantined) -> None:
+        """Stage a quarantined mutation."""
+        self.session.add(item)
+
+    async def waiting_for(self, record_id: uuid.UUID) -> list[Quarantined]:
+        """Mutations waiting for this record's create, in the order they arrived."""
+        result = await self.session.execute(
+            select(Quarantined)
+            .where(Quarantined.record_id == record_id, Quarantined.status == "waiting")
+            .order_by(Quarantined.created_at, Quarantined.id)
+        )
+        return list(result.scalars())
+
+    async def waiting_for_case(self, case_id: uuid.UUID) -> list[Quarantined]:
+        """Records of a case that arrived before the case itself."""
+        result = await self.session.execute(
+            select(Quarantined)
+            .where(Quarantined.case_id == case_id, Quarantined.status == "waiting")
+            .order_by(Quarantined.created_at, Quarantined.id)
+        )
+        return list(result.scalars())
+
+    async def quarantine(
+        self,
+        operations: Collection[uuid.UUID],
+        user_ids: Collection[uuid.UUID],
+        *,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[Quarantined]:
+        """Quarantined mutations of these operations, or pushed by these users when unplaced."""
+        scope = or_(
+            Quarantined.operation_id.in_(list(operations)),
+            and_(Quarantined.operation_id.is_(None), Quarantined.user_id.in_(list(user_ids))),
+        )
+        query = select(Quarantined).where(scope)
+        if status is not None:
+            query = query.where(Quarantined.status == status)
+        query = query.order_by(Quarantined.created_at, Quarantined.id).limit(limit).offset(offset)
+        return list((await self.session.execute(query)).scalars())
+
+    async def quarantined(self, item_id: uuid.UUID) -> Quarantined | None:
+        """One quarantined mutation."""
+        return await self.session.get(Quarantined, item_id)

@@ -1,0 +1,1040 @@
+"""Push and pull: every mutation gets a durable outcome, nothing a device sent is lost.
+
+Push applies each mutation atomically on its own (a savepoint), so one bad
+mutation never blocks the others. Its outcome is stored under the mutation's
+client-made id before the transaction commits: pushing it again returns the
+stored outcome and changes nothing. A rejected mutation is kept, sealed, in
+quarantine for a coordinator; an update that arrives before its record's
+create waits there and is applied when the create arrives. An update carries
+the revision it was based on: fields nobody else changed since then merge; a
+field changed on both sides keeps the server's value and the device's value
+becomes a conflict for a coordinator to resolve.
+
+Pull returns the change log in commit order, page by page, in the caller's
+scope: a device that pulls to the end has every change in scope exactly once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from backend.access.principal import Principal
+from backend.access.roles import Role
+from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.crypto.vault import DataKey as PlainKey
+from backend.crypto.vault import Vault, WrappedKey
+from backend.db.base import utcnow
+from backend.db.models import Conflict, DataKey, Quarantined, Record
+from backend.db.session import savepoint
+from backend.errors import (
+    Conflict as ConflictError,
+)
+from backend.errors import (
+    FieldError,
+    Forbidden,
+    LanternError,
+    NotFound,
+    PayloadTooLarge,
+    ResyncRequired,
+    ValidationFailed,
+)
+from backend.i18n import N_
+from backend.operations.repositories import OperationRepository
+from backend.problems import problem_for
+from backend.runtime import Runtime
+from backend.screenings.services import ScreeningAssessor
+from backend.sync.entities import ENTITIES, IMMUTABLE, REQUIRED
+from backend.sync.repositories import CHANGE_BUFFER, ChangeDraft, SyncRepository, seal_changes
+from backend.sync.schemas import (
+    MAX_BATCH,
+    Change,
+    ConflictOut,
+    FieldConflict,
+    MutationIn,
+    MutationResult,
+    PullResponse,
+    PushRequest,
+    QuarantineOut,
+)
+
+__all__ = ["SyncService"]
+
+event.listen(Session, "before_commit", seal_changes)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_changes(session: Session) -> None:
+    """A rolled-back transaction changed nothing: its changes are not logged."""
+    if not session.in_nested_transaction():
+        session.info.pop(CHANGE_BUFFER, None)
+
+
+_RECORDS = "sync_records"
+_CASE_FACETS = ("age_group", "assigned_to", "case_code")
+
+
+class Rejected(Exception):
+    """A mutation that cannot be applied: it goes to quarantine with this problem."""
+
+    def __init__(self, error: LanternError, *, waiting: bool = False) -> None:
+        super().__init__(error.detail or error.title)
+        self.error = error
+        self.waiting = waiting
+
+
+def _field_error(field_name: str, reason: str, code: str | None = None) -> FieldError:
+    return FieldError(field=field_name, reason=reason, location="body", code=code)
+
+
+def _rejected(reason: str, *, field_name: str = "data", code: str | None = None) -> Rejected:
+    return Rejected(ValidationFailed(reason, errors=[_field_error(field_name, reason, code)]))
+
+
+def _age_group(values: Mapping[str, Any], today: dt.date) -> str:
+    born = values.get("date_of_birth")
+    if isinstance(born, str):
+        try:
+            born = dt.date.fromisoformat(born)
+        except ValueError:
+            born = None
+    age = None
+    if isinstance(born, dt.date):
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    elif isinstance(values.get("age_estimate"), int):
+        age = values["age_estimate"]
+    if age is None:
+        return "unknown"
+    return "child" if age < 18 else "adult"
+
+
+@dataclass
+class _Tally:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+
+class _Cursor(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What a device must send back to continue: opaque to it."""
+
+    e: str  # epoch
+    s: int  # last change number delivered
+    o: list[uuid.UUID] = []  # operations in scope when it was made
+    n: list[uuid.UUID] = []  # operations gained, being backfilled
+    b: int = 0  # backfill position
+    h: int = 0  # backfill high mark
+
+
+def _encode_cursor(cursor: _Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
+
+
+def _decode_cursor(text: str) -> _Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return msgspec.json.decode(raw, type=_Cursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+        raise ValidationFailed(
+            errors=[
+                FieldError(field="cursor", reason="not a cursor of this server", location="query")
+            ]
+        ) from None
+
+
+class SyncService:
+    """Push and pull for one caller's device, conflicts and quarantine for coordinators."""
+
+    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.session = session
+        self.runtime = runtime
+        self.repo = SyncRepository(session)
+        self.operations = OperationRepository(session)
+        self.audit = AuditLog(session, runtime.keyring)
+        self.vault = Vault(runtime.keyring)
+        self.assessor = ScreeningAssessor(runtime.instruments)
+        self._keys: dict[uuid.UUID, PlainKey] = {}
+
+    # -- keys and sealing -------------------------------------------------------------
+
+    async def _key(self, case_id: uuid.UUID) -> PlainKey | None:
+        if case_id not in self._keys:
+            stored = (await self.repo.data_keys([case_id])).get(case_id)
+            if stored is None:
+                return None
+            wrapped = WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id)
+            self._keys[case_id] = self.vault.unwrap(wrapped, case_id)
+        return self._keys[case_id]
+
+    async def _load_keys(self, case_ids: Iterable[uuid.UUID]) -> None:
+        missing = {c for c in case_ids if c not in self._keys}
+        for owner, stored in (await self.repo.data_keys(missing)).items():
+            wrapped = WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id)
+            self._keys[owner] = self.vault.unwrap(wrapped, owner)
+
+    def _new_case_key(self, case_id: uuid.UUID) -> PlainKey:
+        plain, wrapped = self.vault.new_data_key(case_id)
+        self.repo.add_data_key(
+            DataKey(owner_id=case_id, wrapped=wrapped.wrapped, master_key_id=wrapped.master_key_id)
+        )
+        self._keys[case_id] = plain
+        return plain
+
+    @staticmethod
+    def _seal(key: PlainKey, record_id: uuid.UUID, values: Mapping[str, Any]) -> bytes:
+        return key.seal(
+            msgspec.json.encode(values), table=_RECORDS, column="body", row_id=str(record_id)
+        )
+
+    @staticmethod
+    def _open(key: PlainKey, record: Record) -> dict[str, Any]:
+        plain = key.open(record.body, table=_RECORDS, column="body", row_id=str(record.id))
+        values: dict[str, Any] = msgspec.json.decode(plain)
+        return values
+
+    # -- push -------------------------------------------------------------------------
+
+    async def push(self, principal: Principal, request: PushRequest) -> list[MutationResult]:
+        """Apply a batch; one durable result per mutation, in the order sent.
+
+        Raises:
+            Forbidden: the device is not the caller's own signed-in device.
+            PayloadTooLarge: more than ``MAX_BATCH`` mutations.
+        """
+        if principal.device_id is None or request.device_id != principal.device_id:
+            raise Forbidden(
+                N_("Push from the device this session signed in with."),
+                errors=[
+                    FieldError(
+                        field="device_id",
+                        reason="not the device bound to this token",
+                        location="body",
+                    )
+                ],
+            )
+        if len(request.mutations) > MAX_BATCH:
+            raise PayloadTooLarge(N_("Send at most 500 mutations per push."))
+        scope = set(await self.operations.ids_for_member(principal.user_id))
+        seen = await self.repo.outcomes([m.mutation_id for m in request.mutations])
+        tally = _Tally()
+        results: list[MutationResult] = []
+        for mutation in request.mutations:
+            stored = seen.get(mutation.mutation_id)
+            if stored is not None:
+                result = self._replay(mutation.mutation_id, stored.result)
+            else:
+                result = await self._push_one(principal, scope, mutation)
+                seen_now = result.status
+                if seen_now != "duplicate":
+                    seen[mutation.mutation_id] = await self._stored(mutation.mutation_id)
+            tally.add(result.status)
+            results.append(result)
+        self.audit.record(
+            AuditEvent(
+                action="sync.push",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                device_id=principal.device_id,
+                detail={"mutations": len(request.mutations), **tally.counts},
+            )
+        )
+        return results
+
+    async def _stored(self, mutation_id: uuid.UUID) -> Any:
+        return (await self.repo.outcomes([mutation_id]))[mutation_id]
+
+    @staticmethod
+    def _replay(mutation_id: uuid.UUID, stored: str) -> MutationResult:
+        original = msgspec.json.decode(stored.encode(), type=MutationResult)
+        return MutationResult(
+            mutation_id=mutation_id,
+            status="duplicate",
+            rev=original.rev,
+            problem=original.problem,
+            conflicts=original.conflicts,
+        )
+
+    async def _push_one(
+        self, principal: Principal, scope: set[uuid.UUID], mutation: MutationIn
+    ) -> MutationResult:
+        assert principal.device_id is not None
+        try:
+            async with savepoint(self.session):
+                claimed = await self.repo.claim(
+                    mutation.mutation_id,
+                    device_id=principal.device_id,
+                    user_id=principal.user_id,
+                    entity=mutation.entity,
+                    record_id=mutation.id,
+                )
+                if not claimed:
+                    raise _AlreadyClaimed
+                result = await self._apply(principal, scope, mutation)
+                await self._settle(result)
+                return result
+        except _AlreadyClaimed:
+            return self._replay(
+                mutation.mutation_id, (await self._stored(mutation.mutation_id)).result
+            )
+        except IntegrityError:
+            # Another request claimed the same id at the same moment and committed first.
+            stored = (await self.repo.outcomes([mutation.mutation_id])).get(mutation.mutation_id)
+            if stored is not None:
+                return self._replay(mutation.mutation_id, stored.result)
+            raise
+        except Rejected as rejection:
+            return await self._quarantine(principal, mutation, rejection)
+
+    async def _settle(self, result: MutationResult) -> None:
+        await self.repo.settle(
+            result.mutation_id,
+            status=result.status,
+            rev=result.rev,
+            result=msgspec.json.encode(result).decode(),
+        )
+
+    async def _quarantine(
+        self, principal: Principal, mutation: MutationIn, rejection: Rejected
+    ) -> MutationResult:
+        """Keep what could not be applied, sealed under a key of its own; never drop it."""
+        assert principal.device_id is not None
+        problem = problem_for(rejection.error)
+        result = MutationResult(
+            mutation_id=mutation.mutation_id,
+            status="waiting" if rejection.waiting else "rejected",
+            problem=problem,
+        )
+        async with savepoint(self.session):
+            await self.repo.claim(
+                mutation.mutation_id,
+                device_id=principal.device_id,
+                user_id=principal.user_id,
+                entity=mutation.entity,
+                record_id=mutation.id,
+            )
+            item_id = uuid.uuid4()
+            plain, wrapped = self.vault.new_data_key(item_id)
+            case_id = (
+                mutation.id
+                if mutation.entity == "case"
+                else _uuid_or_none(mutation.data.get("case_id"))
+            )
+            operation_id = _uuid_or_none(mutation.data.get("operation_id"))
+            self.repo.add_quarantined(
+                Quarantined(
+                    id=item_id,
+                    mutation_id=mutation.mutation_id,
+                    device_id=principal.device_id,
+                    user_id=principal.user_id,
+                    entity=mutation.entity,
+                    record_id=mutation.id,
+                    operation_id=operation_id,
+                    case_id=case_id,
+                    reason=msgspec.json.encode(problem).decode(),
+                    payload=plain.seal(
+                        msgspec.json.encode(mutation),
+                        table="sync_quarantine",
+                        column="payload",
+                        row_id=str(item_id),
+                    ),
+                    wrapped_key=wrapped.wrapped,
+                    master_key_id=wrapped.master_key_id,
+                    status="waiting" if rejection.waiting else "open",
+                    created_at=utcnow(),
+                )
+            )
+            await self._settle(result)
+        return result
+
+    async def _apply(
+        self, principal: Principal, scope: set[uuid.UUID], mutation: MutationIn
+    ) -> MutationResult:
+        values = self._validated(mutation)
+        existing = await self.repo.record(mutation.id, for_update=True)
+        if existing is not None and existing.entity != mutation.entity:
+            raise _rejected(f"id {mutation.id} already names a {existing.entity}", field_name="id")
+        if mutation.op == "delete":
+            if existing is None:
+                raise Rejected(
+                    NotFound(N_("The record to delete has not arrived yet.")), waiting=True
+                )
+            return await self._delete(principal, scope, mutation, existing)
+        if existing is None:
+            if mutation.base_rev:
+                raise Rejected(
+                    NotFound(N_("This update arrived before its record; it waits for it.")),
+                    waiting=True,
+                )
+            return await self._create(principal, scope, mutation, values)
+        return await self._update(principal, scope, mutation, existing, values)
+
+    def _validated(self, mutation: MutationIn) -> dict[str, Any]:
+        schema = ENTITIES[mutation.entity]
+        try:
+            decoded = msgspec.convert(mutation.data, type=schema, strict=False)
+        except msgspec.ValidationError as exc:
+            message = str(exc)
+            path = "data"
+            if " - at `$." in message:
+                message, _, at = message.partition(" - at `$.")
+                path = f"data.{at.rstrip('`')}"
+            elif "Object contains unknown field" in message:
+                name = message.split("`")[1] if "`" in message else ""
+                path = f"data.{name}" if name else "data"
+            raise _rejected(message, field_name=path) from None
+        return {
+            k: v
+            for k, v in msgspec.to_builtins(decoded).items()
+            if k in mutation.data  # only what the device sent
+        }
+
+    async def _case_for_write(
+        self, principal: Principal, scope: set[uuid.UUID], case_id: uuid.UUID
+    ) -> Record:
+        case = await self.repo.record(case_id)
+        if case is None or case.entity != "case":
+            raise Rejected(
+                NotFound(N_("This record's case has not arrived yet; it waits for it.")),
+                waiting=True,
+            )
+        self._check_scope(principal, scope, case)
+        return case
+
+    @staticmethod
+    def _check_scope(principal: Principal, scope: set[uuid.UUID], case: Record) -> None:
+        if case.operation_id not in scope:
+            raise Rejected(Forbidden(N_("You are not a member of this record's operation.")))
+        if principal.role == Role.CASEWORKER:
+            facets = msgspec.json.decode(case.facets)
+            mine = case.created_by == principal.user_id or facets.get("assigned_to") == str(
+                principal.user_id
+            )
+            if not mine:
+                raise Rejected(
+                    Forbidden(
+                        N_("Only the caseworker who created or was assigned a case writes to it.")
+                    )
+                )
+
+    async def _create(
+        self,
+        principal: Principal,
+        scope: set[uuid.UUID],
+        mutation: MutationIn,
+        values: dict[str, Any],
+    ) -> MutationResult:
+        missing = [f for f in REQUIRED[mutation.entity] if values.get(f) is None]
+        if missing:
+            raise Rejected(
+                ValidationFailed(
+                    N_("A new record lacks required fields."),
+                    errors=[
+                        _field_error(f"data.{f}", "required to create", "required") for f in missing
+                    ],
+                )
+            )
+        now = utcnow()
+        if mutation.entity == "case":
+            operation_id = uuid.UUID(str(values["operation_id"]))
+            if operation_id not in scope:
+                raise Rejected(Forbidden(N_("You are not a member of this operation.")))
+            case_id = mutation.id
+            key = self._new_case_key(case_id)
+        else:
+            case_id = uuid.UUID(str(values["case_id"]))
+            case = await self._case_for_write(principal, scope, case_id)
+            operation_id = case.operation_id
+            found = await self._key(case_id)
+            if found is None:
+                raise Rejected(NotFound(N_("This case has been erased.")))
+            key = found
+        values = await self._with_assessment(mutation, values, {})
+        record = Record(
+            id=mutation.id,
+            entity=mutation.entity,
+            case_id=case_id,
+            operation_id=operation_id,
+            created_by=principal.user_id,
+            created_by_mutation=mutation.mutation_id,
+            rev=1,
+            schema_version=mutation.schema_version,
+            body=self._seal(key, mutation.id, values),
+            field_revs=msgspec.json.encode(dict.fromkeys(values, 1)).decode(),
+            facets=msgspec.json.encode(self._facets(mutation.entity, values)).decode(),
+            deleted=False,
+            created_at=now,
+            updated_at=now,
+        )
+        self.repo.add_record(record)
+        await self.session.flush()
+        self._log(record, "upsert")
+        await self._release_waiting(principal, scope, record)
+        return MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=1)
+
+    async def _update(
+        self,
+        principal: Principal,
+        scope: set[uuid.UUID],
+        mutation: MutationIn,
+        record: Record,
+        values: dict[str, Any],
+    ) -> MutationResult:
+        case = record if record.entity == "case" else await self.repo.record(record.case_id)
+        assert case is not None
+        self._check_scope(principal, scope, case)
+        key = await self._key(record.case_id)
+        if key is None:
+            raise Rejected(NotFound(N_("This case has been erased.")))
+        current = self._open(key, record)
+        if record.entity in IMMUTABLE or (
+            record.entity == "screening" and current.get("completed_at")
+        ):
+            raise Rejected(
+                ConflictError(
+                    N_(
+                        "A recorded consent or a completed screening never changes; send a new record that references it."
+                    ),
+                    errors=[_field_error("id", "immutable once recorded", "immutable")],
+                )
+            )
+        if "operation_id" in values and str(values["operation_id"]) != str(
+            current.get("operation_id")
+        ):
+            raise _rejected(
+                "a case moves to another operation by transfer, not by sync",
+                field_name="data.operation_id",
+                code="transfer_required",
+            )
+        if "case_id" in values and str(values["case_id"]) != str(current.get("case_id")):
+            raise _rejected("a record cannot move to another case", field_name="data.case_id")
+        revs: dict[str, int] = msgspec.json.decode(record.field_revs)
+        if mutation.base_rev is None:
+            kind = "create_create"
+        elif record.deleted:
+            kind = "update_deleted"
+        else:
+            kind = "update_update"
+        changed: dict[str, Any] = {}
+        conflicts: list[FieldConflict] = []
+        for name, value in values.items():
+            if current.get(name) == value:
+                continue
+            base = mutation.base_rev
+            if kind != "update_update" or base is None or revs.get(name, 0) > base:
+                conflicts.append(
+                    self._conflict(principal, mutation, record, key, name, value, kind)
+                )
+            else:
+                changed[name] = value
+        rev = record.rev
+        if changed:
+            rev = record.rev + 1
+            merged = await self._with_assessment(mutation, {**current, **changed}, current)
+            for name in changed:
+                revs[name] = rev
+            for name in merged.keys() - current.keys() - changed.keys():
+                revs[name] = rev  # server-made fields (an assessment)
+            record.body = self._seal(key, record.id, merged)
+            record.field_revs = msgspec.json.encode(revs).decode()
+            record.facets = msgspec.json.encode(self._facets(record.entity, merged)).decode()
+            record.rev = rev
+            record.updated_at = utcnow()
+            self._log(record, "upsert")
+        return MutationResult(
+            mutation_id=mutation.mutation_id,
+            status="conflict" if conflicts else "applied",
+            rev=rev,
+            conflicts=conflicts or None,
+        )
+
+    def _conflict(
+        self,
+        principal: Principal,
+        mutation: MutationIn,
+        record: Record,
+        key: PlainKey,
+        name: str,
+        value: Any,
+        kind: str,
+    ) -> FieldConflict:
+        assert principal.device_id is not None
+        conflict_id = uuid.uuid4()
+        self.repo.add_conflict(
+            Conflict(
+                id=conflict_id,
+                record_id=record.id,
+                entity=record.entity,
+                case_id=record.case_id,
+                operation_id=record.operation_id,
+                field=name[:64],
+                kind=kind,
+                device_value=key.seal(
+                    msgspec.json.encode(value),
+                    table="sync_conflicts",
+                    column="device_value",
+                    row_id=str(conflict_id),
+                ),
+                base_rev=mutation.base_rev,
+                server_rev=record.rev,
+                mutation_id=mutation.mutation_id,
+                device_id=principal.device_id,
+                user_id=principal.user_id,
+                status="open",
+                created_at=utcnow(),
+            )
+        )
+        return FieldConflict(field=name, conflict_id=conflict_id)
+
+    async def _delete(
+        self, principal: Principal, scope: set[uuid.UUID], mutation: MutationIn, record: Record
+    ) -> MutationResult:
+        case = record if record.entity == "case" else await self.repo.record(record.case_id)
+        assert case is not None
+        self._check_scope(principal, scope, case)
+        if record.entity in IMMUTABLE or record.entity == "screening":
+            raise Rejected(
+                ConflictError(
+                    N_(
+                        "Consents and screenings are never deleted from a device; a coordinator erases a case."
+                    ),
+                    errors=[_field_error("op", "cannot delete this entity by sync", "immutable")],
+                )
+            )
+        if not record.deleted:
+            record.deleted = True
+            record.rev += 1
+            record.updated_at = utcnow()
+            self._log(record, "delete")
+        return MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=record.rev)
+
+    async def _with_assessment(
+        self, mutation: MutationIn, values: dict[str, Any], before: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A screening completed by this mutation is assessed now; the result syncs back."""
+        if mutation.entity != "screening" or not values.get("completed_at"):
+            return values
+        if before.get("completed_at"):
+            return values
+        completed = values["completed_at"]
+        as_of = dt.datetime.fromisoformat(str(completed)).date()
+        try:
+            assessment = self.assessor.assess(
+                instrument_key=str(values["instrument_key"]),
+                instrument_version=int(values["instrument_version"]),
+                answers=values.get("answers") or {},
+                as_of=as_of,
+                field_prefix="data.",
+            )
+        except ValidationFailed as exc:
+            raise Rejected(exc) from None
+        return {**values, "assessment": msgspec.to_builtins(assessment)}
+
+    @staticmethod
+    def _facets(entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The non-identifying values triage filters on, kept readable."""
+        if entity == "case":
+            assigned = values.get("assigned_to")
+            return {
+                "case_code": values.get("case_code"),
+                "age_group": _age_group(values, dt.date.today()),
+                "assigned_to": str(assigned) if assigned else None,
+            }
+        if entity == "consent":
+            return {"purpose": values.get("purpose"), "state": values.get("state")}
+        if entity == "referral":
+            return {"service": values.get("service"), "status": values.get("status")}
+        if entity == "disclosure":
+            return {"kind": values.get("kind"), "role": values.get("role")}
+        if entity == "screening":
+            assessment = values.get("assessment") or {}
+            return {
+                "instrument_key": values.get("instrument_key"),
+                "instrument_version": values.get("instrument_version"),
+                "completed": bool(values.get("completed_at")),
+                "band": assessment.get("band"),
+                "flags": sorted(
+                    f["flag"] if isinstance(f, dict) else str(f)
+                    for f in assessment.get("flags") or []
+                ),
+            }
+        return {}
+
+    def _log(self, record: Record, op: str) -> None:
+        self.repo.log_change(
+            ChangeDraft(
+                entity=record.entity,
+                record_id=record.id,
+                operation_id=record.operation_id,
+                rev=record.rev,
+                op=op,
+            )
+        )
+
+    async def _release_waiting(
+        self, principal: Principal, scope: set[uuid.UUID], record: Record
+    ) -> None:
+        """Apply what was waiting for this record (or, for a case, for its records)."""
+        waiting = await self.repo.waiting_for(record.id)
+        if record.entity == "case":
+            waiting += [w for w in await self.repo.waiting_for_case(record.id) if w not in waiting]
+        for item in waiting:
+            plain = self.vault.unwrap(
+                WrappedKey(wrapped=item.wrapped_key, master_key_id=item.master_key_id), item.id
+            )
+            mutation = msgspec.json.decode(
+                plain.open(
+                    item.payload, table="sync_quarantine", column="payload", row_id=str(item.id)
+                ),
+                type=MutationIn,
+            )
+            try:
+                async with savepoint(self.session):
+                    result = await self._apply(principal, scope, mutation)
+                    await self._settle(result)
+            except Rejected as rejection:
+                if rejection.waiting:
+                    continue
+                item.status = "open"
+                item.reason = msgspec.json.encode(problem_for(rejection.error)).decode()
+                continue
+            item.status = "applied"
+            item.resolved_at = utcnow()
+
+    # -- pull -------------------------------------------------------------------------
+
+    async def pull(self, principal: Principal, *, cursor: str | None, limit: int) -> PullResponse:
+        """The next page of changes in the caller's scope.
+
+        Raises:
+            ResyncRequired: the cursor is from another epoch (the server was restored).
+        """
+        epoch = await self.repo.epoch()
+        scope = set(await self.operations.ids_for_member(principal.user_id))
+        state = _decode_cursor(cursor) if cursor else _Cursor(e=epoch, s=0, o=sorted(scope))
+        if state.e != epoch:
+            raise ResyncRequired(
+                N_(
+                    "The server was restored: push every change this device holds, then pull from the start."
+                )
+            )
+        changes: list[Change] = []
+        known = set(state.o)
+        for lost in sorted(known - scope):  # left an operation: its data leaves the device
+            changes.append(Change(entity="operation", id=lost, op="purge", rev=0))
+        known &= scope
+        gained = (scope - known) - set(state.n)
+        if gained:  # joined an operation: send what it already holds, then go on
+            state.n = sorted(set(state.n) | gained)
+            state.h = max(state.h, state.s)
+        page: list[Any] = []
+        if state.n:
+            page = await self.repo.changes_after(
+                after=state.b,
+                up_to=state.h,
+                operations=set(state.n) & scope,
+                user_id=principal.user_id,
+                limit=limit + 1,
+            )
+            backfilling = True
+        else:
+            page = await self.repo.changes_after(
+                after=state.s,
+                up_to=None,
+                operations=known,
+                user_id=principal.user_id,
+                limit=limit + 1,
+            )
+            backfilling = False
+        has_more = len(page) > limit
+        page = page[:limit]
+        changes += await self._render(principal, page)
+        if backfilling:
+            if page and has_more:
+                state.b = page[-1].seq
+            else:
+                known |= set(state.n) & scope
+                state.n, state.b, state.h = [], 0, 0
+                has_more = True  # the regular log continues from ``s``
+        elif page:
+            state.s = page[-1].seq
+        state.o = sorted(known)
+        if changes:
+            self.audit.record(
+                AuditEvent(
+                    action="sync.pull",
+                    actor_id=principal.user_id,
+                    actor_role=principal.role,
+                    device_id=principal.device_id,
+                    detail={"changes": len(changes)},
+                )
+            )
+        return PullResponse(changes=changes, cursor=_encode_cursor(state), has_more=has_more)
+
+    async def _render(self, principal: Principal, page: list[Any]) -> list[Change]:
+        records = await self.repo.records({c.record_id for c in page})
+        cases = await self.repo.records({r.case_id for r in records.values()})
+        await self._load_keys(cases)
+        out: list[Change] = []
+        for change in page:
+            record = records.get(change.record_id)
+            if record is None:
+                continue
+            case = cases.get(record.case_id)
+            full = self._may_hold(principal, record, case)
+            if full is None:
+                continue
+            if record.deleted or change.op == "delete":
+                out.append(Change(entity=record.entity, id=record.id, op="delete", rev=change.rev))
+                continue
+            if change.rev < record.rev:
+                continue  # a later change of this record follows in the log
+            facets = msgspec.json.decode(record.facets)
+            key = self._keys.get(record.case_id)
+            data = self._open(key, record) if full and key is not None else None
+            out.append(
+                Change(
+                    entity=record.entity,
+                    id=record.id,
+                    op="upsert",
+                    rev=record.rev,
+                    data=data,
+                    facets=facets,
+                )
+            )
+        return out
+
+    @staticmethod
+    def _may_hold(principal: Principal, record: Record, case: Record | None) -> bool | None:
+        """What a caller's device may hold of a record: all (True), its facets (False), nothing."""
+        if principal.role == Role.COORDINATOR:
+            return True
+        if record.entity == "account":
+            return None  # accounts never leave coordinator scope
+        if case is None:
+            return None
+        facets = msgspec.json.decode(case.facets)
+        mine = case.created_by == principal.user_id or facets.get("assigned_to") == str(
+            principal.user_id
+        )
+        if mine:
+            return True
+        return False if record.entity == "case" else None
+
+    # -- conflicts and quarantine (coordinators) ----------------------------------------
+
+    async def _coordinated(self, principal: Principal) -> set[uuid.UUID]:
+        return set(await self.operations.ids_for_member(principal.user_id))
+
+    async def conflicts(
+        self, principal: Principal, *, status: str | None, limit: int, offset: int
+    ) -> list[ConflictOut]:
+        """Conflicts in the caller's operations, with both values (an audited read)."""
+        rows = await self.repo.conflicts(
+            await self._coordinated(principal), status=status, limit=limit, offset=offset
+        )
+        records = await self.repo.records({r.record_id for r in rows})
+        await self._load_keys({r.case_id for r in rows})
+        out = []
+        for row in rows:
+            key = self._keys.get(row.case_id)
+            record = records.get(row.record_id)
+            device_value = server_value = None
+            if key is not None:
+                device_value = msgspec.json.decode(
+                    key.open(
+                        row.device_value,
+                        table="sync_conflicts",
+                        column="device_value",
+                        row_id=str(row.id),
+                    )
+                )
+                if record is not None:
+                    server_value = self._open(key, record).get(row.field)
+            out.append(
+                ConflictOut(
+                    id=row.id,
+                    entity=row.entity,
+                    record_id=row.record_id,
+                    case_id=row.case_id,
+                    operation_id=row.operation_id,
+                    field=row.field,
+                    kind=row.kind,
+                    device_value=device_value,
+                    server_value=server_value,
+                    base_rev=row.base_rev,
+                    server_rev=row.server_rev,
+                    device_id=row.device_id,
+                    user_id=row.user_id,
+                    status=row.status,
+                    created_at=row.created_at,
+                )
+            )
+        if out:
+            self.audit.record(
+                AuditEvent(
+                    action="sync.conflicts.read",
+                    actor_id=principal.user_id,
+                    actor_role=principal.role,
+                    detail={"conflicts": len(out)},
+                )
+            )
+        return out
+
+    async def resolve_conflict(
+        self, principal: Principal, conflict_id: uuid.UUID, *, keep: str
+    ) -> None:
+        """Keep the server's value, or take the device's (a new revision every device pulls)."""
+        scope = await self._coordinated(principal)
+        row = await self.repo.conflict(conflict_id, scope)
+        if row is None:
+            raise NotFound(
+                N_("No such conflict among your operations."),
+                side_effects=[
+                    audit_side_effect(
+                        AuditEvent(
+                            action="sync.conflict.resolve",
+                            outcome="denied",
+                            actor_id=principal.user_id,
+                            actor_role=principal.role,
+                            object_type="conflict",
+                            object_id=str(conflict_id),
+                            detail={"reason": "not_found_or_out_of_scope"},
+                        ),
+                        self.runtime.keyring,
+                    )
+                ],
+            )
+        if row.status != "open":
+            raise ConflictError(N_("This conflict was already resolved."))
+        if keep == "device":
+            record = await self.repo.record(row.record_id, for_update=True)
+            key = await self._key(row.case_id)
+            if record is None or key is None:
+                raise ConflictError(N_("The record is gone; keep the server's value."))
+            value = msgspec.json.decode(
+                key.open(
+                    row.device_value,
+                    table="sync_conflicts",
+                    column="device_value",
+                    row_id=str(row.id),
+                )
+            )
+            current = self._open(key, record)
+            revs: dict[str, int] = msgspec.json.decode(record.field_revs)
+            record.rev += 1
+            current[row.field] = value
+            revs[row.field] = record.rev
+            record.body = self._seal(key, record.id, current)
+            record.field_revs = msgspec.json.encode(revs).decode()
+            record.facets = msgspec.json.encode(self._facets(record.entity, current)).decode()
+            record.deleted = False
+            record.updated_at = utcnow()
+            self._log(record, "upsert")
+        row.status = "resolved"
+        row.resolution = keep
+        row.resolved_by = principal.user_id
+        row.resolved_at = utcnow()
+        self.audit.record(
+            AuditEvent(
+                action="sync.conflict.resolve",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="conflict",
+                object_id=str(conflict_id),
+                detail={"keep": keep},
+            )
+        )
+
+    async def quarantine(
+        self, principal: Principal, *, status: str | None, limit: int, offset: int
+    ) -> list[QuarantineOut]:
+        """Quarantined mutations of the caller's operations, opened (an audited read)."""
+        rows = await self.repo.quarantine(
+            await self._coordinated(principal),
+            [principal.user_id],
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
+        out = []
+        for row in rows:
+            plain = self.vault.unwrap(
+                WrappedKey(wrapped=row.wrapped_key, master_key_id=row.master_key_id), row.id
+            )
+            payload = msgspec.json.decode(
+                plain.open(
+                    row.payload, table="sync_quarantine", column="payload", row_id=str(row.id)
+                )
+            )
+            out.append(
+                QuarantineOut(
+                    id=row.id,
+                    mutation_id=row.mutation_id,
+                    entity=row.entity,
+                    record_id=row.record_id,
+                    operation_id=row.operation_id,
+                    case_id=row.case_id,
+                    status=row.status,
+                    reason=msgspec.json.decode(row.reason),
+                    payload=payload,
+                    device_id=row.device_id,
+                    user_id=row.user_id,
+                    created_at=row.created_at,
+                )
+            )
+        if out:
+            self.audit.record(
+                AuditEvent(
+                    action="sync.quarantine.read",
+                    actor_id=principal.user_id,
+                    actor_role=principal.role,
+                    detail={"items": len(out)},
+                )
+            )
+        return out
+
+    async def dismiss(self, principal: Principal, item_id: uuid.UUID) -> None:
+        """Mark a quarantined mutation as dealt with (it stays stored)."""
+        scope = await self._coordinated(principal)
+        row = await self.repo.quarantined(item_id)
+        if (
+            row is None
+            or (row.operation_id is not None and row.operation_id not in scope)
+            or (row.operation_id is None and row.user_id != principal.user_id)
+        ):
+            raise NotFound(N_("No such quarantined mutation among your operations."))
+        row.status = "dismissed"
+        row.resolved_by = principal.user_id
+        row.resolved_at = utcnow()
+        self.audit.record(
+            AuditEvent(
+                action="sync.quarantine.dismiss",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="quarantine",
+                object_id=str(item_id),
+            )
+        )
+
+
+class _AlreadyClaimed(Exception):
+    """The mutation id was claimed by a transaction that committed first."""
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
