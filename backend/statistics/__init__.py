@@ -1,0 +1,38 @@
+"""Statistics that cannot identify anyone: suppression of small counts in tables.
+
+Pure: the standard library, numpy and scipy (for the attacker's linear
+programme) only, no web or database import (an import-linter contract holds it
+to that). The route builds ``Table`` or ``OneWayTable`` values from consented
+cases, ``protect`` hides what must be hidden, and ``to_csv`` renders the
+result. See ``docs/statistics.md`` for the rules and the attack model.
+"""
+
+from __future__ import annotations
+
+from backend.statistics._model import (
+    REASONS,
+    Cell,
+    InvalidTable,
+    OneWayTable,
+    ProtectedOneWayTable,
+    ProtectedTable,
+    Reason,
+    Table,
+)
+from backend.statistics.export import SUPPRESSED_MARKER, to_csv
+from backend.statistics.protect import DEFAULT_K, protect
+
+__all__ = [
+    "DEFAULT_K",
+    "REASONS",
+    "SUPPRESSED_MARKER",
+    "Cell",
+    "InvalidTable",
+    "OneWayTable",
+    "ProtectedOneWayTable",
+    "ProtectedTable",
+    "Reason",
+    "Table",
+    "protect",
+    "to_csv",
+]
