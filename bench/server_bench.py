@@ -40,6 +40,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -183,6 +184,7 @@ class Figure:
     unexpected: dict[int, int]
     server_cpu: float  # fraction of one core
     client_cpu: float
+    threads_started: int  # server threads seen that did not exist before (a lower bound)
 
     @property
     def rate(self) -> float:
@@ -197,13 +199,48 @@ class Server:
     postgres_pids: list[int] = field(default_factory=list)
 
 
+class ThreadWatch:
+    """Polls the server's threads: each aiosqlite connection runs one, so new
+    threads are SQLite connections opened (pool overflow churn)."""
+
+    def __init__(self, pid: int) -> None:
+        self.tasks = Path(f"/proc/{pid}/task")
+        self.before = self._now()
+        self.seen: set[str] = set()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _now(self) -> set[str]:
+        try:
+            return {task.name for task in self.tasks.iterdir()}
+        except OSError:
+            return set()
+
+    def _poll(self) -> None:
+        while not self.done.wait(0.002):
+            self.seen |= self._now()
+
+    def __enter__(self) -> ThreadWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    @property
+    def started(self) -> int:
+        return len(self.seen - self.before)
+
+
 async def measure(
     server: Server, phase: str, loads: Sequence[Load], seconds: float
 ) -> list[Figure]:
     server_before = _proc_cpu(server.pid)
     client_before = time.process_time()
     wall = time.perf_counter()
-    outcomes = await drive(server.host, server.port, loads, seconds)
+    with ThreadWatch(server.pid) as threads:
+        outcomes = await drive(server.host, server.port, loads, seconds)
     wall = time.perf_counter() - wall
     server_cpu = (_proc_cpu(server.pid) - server_before) / wall
     client_cpu = (time.process_time() - client_before) / wall
@@ -222,6 +259,7 @@ async def measure(
                 unexpected=dict(outcome.unexpected),
                 server_cpu=server_cpu,
                 client_cpu=client_cpu,
+                threads_started=threads.started,
             )
         )
     return figures
@@ -245,6 +283,7 @@ def merge(figures: Sequence[Figure]) -> Figure:
         unexpected=dict(unexpected),
         server_cpu=sum(f.server_cpu * f.seconds for f in figures) / seconds,
         client_cpu=sum(f.client_cpu * f.seconds for f in figures) / seconds,
+        threads_started=sum(f.threads_started for f in figures),
     )
 
 
@@ -344,8 +383,15 @@ def running_server(env: dict[str, str], host: str, port: int, log: Path) -> Iter
 
 
 @contextlib.contextmanager
-def profiled(server: Server, directory: Path | None, label: str, seconds: float) -> Iterator[None]:
-    """Sample the server with py-spy while the block runs (collapsed stacks in ``directory``)."""
+def profiled(
+    server: Server, directory: Path | None, label: str, seconds: float, gil: bool = True
+) -> Iterator[None]:
+    """Sample the server with py-spy while the block runs (collapsed stacks in ``directory``).
+
+    With ``gil`` only the thread holding the GIL is sampled: where the server's
+    Python CPU goes. Without it every thread is sampled, and py-spy counts
+    aiosqlite's worker threads blocked on their queue as busy: filter them out.
+    """
     if directory is None:
         yield
         return
@@ -363,6 +409,7 @@ def profiled(server: Server, directory: Path | None, label: str, seconds: float)
             "--rate",
             "250",
             "--threads",
+            *(["--gil"] if gil else ["--native"]),
             "--duration",
             str(int(seconds) + 2),
             "--output",
@@ -450,6 +497,13 @@ async def run_phases(
         args.clients,
         [build_request("GET", "/api/v1/me", host=host, token=accounts.reader)],
     )
+    # Authenticated (token lookup in its read transaction), but the handler opens
+    # no session: separates the cost of authentication from the handler's own read.
+    auth_only = Load(
+        "GET /api/v1/instruments (auth, no handler DB)",
+        args.clients,
+        [build_request("GET", "/api/v1/instruments", host=host, token=accounts.reader)],
+    )
 
     def creates(clients: int) -> Load:
         bodies = [
@@ -477,24 +531,24 @@ async def run_phases(
     await measure(server, "warmup", [live, me], args.warmup)
 
     figures: list[Figure] = []
-    rounds: dict[str, list[Figure]] = {"live": [], "me": []}
+    rounds: dict[str, list[Figure]] = {"live": [], "me": [], "auth": []}
     for r in range(args.rounds):
-        for key, load in (("live", live), ("me", me)):
+        for key, load in (("live", live), ("me", me), ("auth", auth_only)):
             print(f"round {r + 1}/{args.rounds}: {load.name}", file=sys.stderr)
-            with profiled(server, args.profile, f"{key}-{r + 1}", seconds):
+            with profiled(server, args.profile, f"{key}-{r + 1}", seconds, args.profile_gil):
                 rounds[key] += await measure(server, "alone", [load], seconds)
-    figures += [merge(rounds["live"]), merge(rounds["me"])]
+    figures += [merge(rounds["live"]), merge(rounds["me"]), merge(rounds["auth"])]
 
     before = audit_state(base, accounts.admin)
     print(f"audited writes, {args.clients} clients", file=sys.stderr)
-    with profiled(server, args.profile, "writes", seconds):
+    with profiled(server, args.profile, "writes", seconds, args.profile_gil):
         (writes,) = await measure(server, "writes", [creates(args.clients)], seconds)
     after = audit_state(base, accounts.admin)
     appended = after["entries_checked"] - before["entries_checked"]
     figures.append(writes)
 
     print(f"{args.clients} readers + {args.writers} writers at once", file=sys.stderr)
-    with profiled(server, args.profile, "mixed", seconds):
+    with profiled(server, args.profile, "mixed", seconds, args.profile_gil):
         mixed = await measure(
             server,
             "mixed",
@@ -519,26 +573,35 @@ def report(
     print()
     print(
         f"database: {database}; {args.clients} clients; {args.duration:g} s per measurement, "
-        f"{args.rounds} alternating rounds of live and /me; {os.cpu_count()} CPUs"
+        f"{args.rounds} alternating rounds of live, /me and auth-only; {os.cpu_count()} CPUs"
     )
-    header = f"| {'phase':<6} | {'request':<44} | {'req/s':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | {'server CPU':>10} | {'client CPU':>10} | unexpected |"
-    print(header)
-    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    columns = (
+        f"| {'phase':<6} | {'request':<44} | {'req/s':>6} | {'p50 ms':>7} | {'p95 ms':>7} "
+        f"| {'p99 ms':>7} | server CPU | client CPU | threads started | unexpected |"
+    )
+    print(columns)
+    print("|" + "|".join("-" * len(c) for c in columns.split("|")[1:-1]) + "|")
     for f in figures:
         print(
-            f"| {f.phase:<6} | {f.name:<44} | {f.rate:8.0f} | {f.p50 * 1e3:7.2f} | "
+            f"| {f.phase:<6} | {f.name:<44} | {f.rate:6.0f} | {f.p50 * 1e3:7.2f} | "
             f"{f.p95 * 1e3:7.2f} | {f.p99 * 1e3:7.2f} | {f.server_cpu:10.0%} | "
-            f"{f.client_cpu:10.0%} | {f.unexpected or '-'} |"
+            f"{f.client_cpu:10.0%} | {f.threads_started:15d} | {f.unexpected or '-'} |"
         )
-    live, me = figures[0], figures[1]
-    mixed_me = figures[3]
+    live, me, auth, writes, mixed_me = figures[:5]
     print()
     print(f"/me ÷ /health/live throughput: {me.rate / live.rate:.2f}x (target ≥ 0.8x)")
+    print(f"auth-only ÷ /health/live throughput: {auth.rate / live.rate:.2f}x")
     print(
-        f"/me p99 alone: {me.p99 * 1e3:.1f} ms; with writers busy: {mixed_me.p99 * 1e3:.1f} ms (target < 100 ms)"
+        f"/me p99 alone: {me.p99 * 1e3:.1f} ms; with {args.writers} writers busy: "
+        f"{mixed_me.p99 * 1e3:.1f} ms (target < 100 ms)"
     )
     print(
-        f"audit appends: {audit['appended']} in {figures[2].seconds:.1f} s = "
+        f"server CPU per request (ms of one core): live {live.server_cpu / live.rate * 1e3:.2f}, "
+        f"auth-only {auth.server_cpu / auth.rate * 1e3:.2f}, /me {me.server_cpu / me.rate * 1e3:.2f}, "
+        f"audited write {writes.server_cpu / writes.rate * 1e3:.2f}"
+    )
+    print(
+        f"audit appends: {audit['appended']} in {writes.seconds:.1f} s = "
         f"{audit['appends_per_second']:.0f} per second; chain verified intact "
         f"({audit['entries_final']} entries): {audit['chain_ok']}"
     )
@@ -570,6 +633,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--profile", type=Path, default=None, help="record py-spy profiles of each phase here"
+    )
+    parser.add_argument(
+        "--profile-all-threads",
+        dest="profile_gil",
+        action="store_false",
+        help="sample every thread with native frames, not only the one holding the GIL",
     )
     args = parser.parse_args(argv)
     port = args.port or _free_port(args.host)
