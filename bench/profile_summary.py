@@ -22,10 +22,45 @@ def _frame(raw: str) -> str:
     return _LINE.sub(lambda m: m.group(0).rsplit(":", 1)[0] + ")", raw)
 
 
+#: (category, substring of a frame), tried from the innermost frame outwards.
+BUCKETS: tuple[tuple[str, str], ...] = (
+    ("aiosqlite: hand-off to the connection thread", "aiosqlite/"),
+    ("SQLAlchemy pool checkout / checkin", "sqlalchemy/pool/"),
+    ("SQLAlchemy: statement cache key", "sqlalchemy/sql/cache_key"),
+    ("SQLAlchemy: compile", "sqlalchemy/sql/compiler"),
+    ("SQLAlchemy: rows to ORM objects", "sqlalchemy/orm/loading"),
+    ("SQLAlchemy: rows to ORM objects", "sqlalchemy/engine/result"),
+    ("SQLAlchemy: rows to ORM objects", "sqlalchemy/engine/cursor"),
+    ("SQLAlchemy: building statements (select/where/join)", "sqlalchemy/sql/"),
+    ("SQLAlchemy: events", "sqlalchemy/event/"),
+    ("SQLAlchemy: asyncio greenlet bridge", "sqlalchemy/util/concurrency"),
+    ("SQLAlchemy: asyncio greenlet bridge", "sqlalchemy/ext/asyncio"),
+    ("SQLAlchemy: session, transaction, engine", "sqlalchemy/"),
+    ("asyncpg", "asyncpg/"),
+    ("Lantern: keys, HMAC", "backend/crypto"),
+    ("Lantern: audit", "backend/audit"),
+    ("Lantern: sessions (db/session.py, engine.py)", "backend/db/"),
+    ("Litestar: routing, DI, guards, responses", "litestar/"),
+    ("anyio", "anyio/"),
+    ("Lantern: middleware and handlers", "backend/"),
+    ("uvicorn / httptools", "uvicorn/"),
+    ("asyncio event loop", "asyncio/"),
+)
+
+
+def bucket(names: list[str]) -> str:
+    for name in reversed(names):
+        for category, needle in BUCKETS:
+            if needle in name:
+                return category
+    return "other"
+
+
 def summarise(path: Path, top: int, match: str | None) -> None:
     threads: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
+    buckets: collections.Counter[str] = collections.Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -44,9 +79,13 @@ def summarise(path: Path, top: int, match: str | None) -> None:
             inclusive[name] += count
         if names:
             own[names[-1]] += count
+        buckets[bucket(names)] += count
     print(f"{path.name}: {total} samples")
     for kind, n in threads.most_common():
         print(f"  {n / total:6.1%}  thread {kind}")
+    print("by category (innermost matching frame):")
+    for name, n in buckets.most_common():
+        print(f"  {n / total:6.1%}  {name}")
     print("inclusive (share of all samples):")
     for name, n in inclusive.most_common(top):
         print(f"  {n / total:6.1%}  {name}")
