@@ -644,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     port = args.port or _free_port(args.host)
     # A SIGTERM unwinds like Ctrl-C does: the server is stopped, the database dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lantern-bench-")))
