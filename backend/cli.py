@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import msgspec
 
+from backend.access.roles import Role
 from backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ def users() -> None:
     """Accounts: create, list, disable, unlock."""
 
 
-_ROLE_CHOICE = click.Choice(["caseworker", "coordinator", "investigator", "admin"])
+_ROLE_CHOICE = click.Choice([role.value for role in Role])
 
 
 @users.command("create")

@@ -278,14 +278,15 @@ def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respo
 _STATUS_DESCRIPTIONS = {
     200: "Already so: nothing changed.",
     400: "Malformed request: the body is not JSON, is empty or nests too deeply "
-    "(`malformed-body`), or a parameter holds a control character (`bad-request`).",
+    "(`malformed-body`).",
     401: "Missing, invalid, expired or revoked token (`unauthenticated`), or bad credentials.",
     403: "Role not admitted (`forbidden`) or device revoked (`device-revoked`: wipe local data).",
     404: "No such object among those the caller may see (`not-found`).",
     409: "Conflicts with the current state (`conflict`), or a sync cursor from before a "
     "server restore (`resync-required`: push again, then pull from the start).",
     413: "Request body too large (`payload-too-large`).",
-    422: "Invalid values; `errors` lists each field and reason (`validation`).",
+    422: "Invalid values; `errors` lists each field, where it was (`body`, `query`, `path`) "
+    "and why (`validation`); a control character in the path or query is one too.",
     429: "Rate limited or backing off after failed sign-ins; see `Retry-After`.",
     503: "Not ready (`not-ready`), the database is not migrated (`not-migrated`), or "
     "it stayed busy (`busy`, with `Retry-After`).",
@@ -306,7 +307,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 #: Problems any authenticated route may answer with.
-AUTHENTICATED_PROBLEMS = (400, 401, 403, 413, 422, 429)
+AUTHENTICATED_PROBLEMS = (400, 401, 403, 413, 422, 429, 503)
 
 
 exception_handlers: dict[type[Exception], Callable[..., Response[bytes]]] = {

@@ -13,9 +13,9 @@ from litestar.params import FromQuery, QueryParameter
 from backend.access.guards import allow
 from backend.access.roles import Role
 from backend.audit.repositories import AuditFilter
-from backend.audit.services import AuditLog, Verification
+from backend.audit.services import AuditEvent, AuditLog, Verification
 from backend.db.session import READS
-from backend.deps import DbSession, RuntimeDep
+from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
 __all__ = ["AuditController"]
@@ -67,6 +67,7 @@ class AuditController(Controller):
     )
     async def entries(
         self,
+        principal: CurrentPrincipal,
         db_session: DbSession,
         runtime: RuntimeDep,
         after_seq: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
@@ -80,7 +81,8 @@ class AuditController(Controller):
         since: FromQuery[dt.datetime | None] = None,
         until: FromQuery[dt.datetime | None] = None,
     ) -> list[AuditEntryOut]:
-        rows = await AuditLog(db_session, runtime.keyring).entries(
+        log = AuditLog(db_session, runtime.keyring)
+        rows = await log.entries(
             after_seq=after_seq,
             limit=limit,
             filters=AuditFilter(
@@ -91,6 +93,15 @@ class AuditController(Controller):
                 since=since,
                 until=until,
             ),
+        )
+        # Reading the log is itself on the record (appended after this read ends).
+        log.record(
+            AuditEvent(
+                action="audit.read",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                detail={"entries": len(rows), "after_seq": after_seq},
+            )
         )
         return [
             AuditEntryOut(

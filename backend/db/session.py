@@ -64,7 +64,7 @@ _pending: contextvars.ContextVar[list[SideEffect] | None] = contextvars.ContextV
 
 async def run_side_effects(db: Database, effects: Sequence[SideEffect]) -> None:
     """Run ``effects`` in one transaction of their own, and commit it."""
-    async with db.session() as session, session.begin():
+    async with write_transaction(db) as session:
         for effect in effects:
             await effect(session)
 
@@ -119,7 +119,7 @@ async def _carry_audit(db: Database, session: AsyncSession) -> None:
     buffered = session.info.pop(AUDIT_BUFFER, None)
     if buffered is None or not buffered.events:
         return
-    async with db.session() as writer, writer.begin():
+    async with write_transaction(db) as writer:
         writer.info[AUDIT_BUFFER] = buffered
 
 
@@ -135,8 +135,16 @@ async def read_transaction(db: Database) -> AsyncIterator[AsyncSession]:
 
 @asynccontextmanager
 async def write_transaction(db: Database) -> AsyncIterator[AsyncSession]:
-    """A write transaction, committed when the block ends without an error."""
-    async with db.session() as session, session.begin():
+    """A write transaction, committed when the block ends without an error.
+
+    On SQLite, writers of this process take turns through ``db.write_lock``
+    before ``BEGIN IMMEDIATE``, so they are served in arrival order.
+    """
+    if db.write_lock is None:
+        async with db.session() as session, session.begin():
+            yield session
+        return
+    async with db.write_lock, db.session() as session, session.begin():
         yield session
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.access.guards import allow
 from backend.access.roles import Role
@@ -72,9 +73,16 @@ class OperationController(Controller):
         responses=problem_responses(*AUTHENTICATED_PROBLEMS),
     )
     async def list_visible(
-        self, principal: CurrentPrincipal, db_session: DbSession, runtime: RuntimeDep
+        self,
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> list[OperationOut]:
-        operations = await OperationService(db_session, runtime).list_visible(principal)
+        operations = await OperationService(db_session, runtime).list_visible(
+            principal, limit=limit, offset=offset
+        )
         return [_out(op) for op in operations]
 
     @get(

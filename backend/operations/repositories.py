@@ -54,20 +54,27 @@ class OperationRepository:
         )
         return result.scalar_one_or_none()
 
-    async def list_for_member(self, user_id: uuid.UUID) -> list[Operation]:
+    async def list_for_member(
+        self, user_id: uuid.UUID, *, limit: int, offset: int
+    ) -> list[Operation]:
         """Operations ``user_id`` belongs to, newest first."""
         result = await self.session.execute(
             select(Operation)
             .join(OperationMember, OperationMember.operation_id == Operation.id)
             .where(OperationMember.user_id == user_id)
             .order_by(Operation.created_at.desc(), Operation.id)
+            .limit(limit)
+            .offset(offset)
         )
         return list(result.scalars())
 
-    async def list_all(self, *, limit: int = 1000) -> list[Operation]:
+    async def list_all(self, *, limit: int, offset: int) -> list[Operation]:
         """Every operation, newest first (for admins: no case content)."""
         result = await self.session.execute(
-            select(Operation).order_by(Operation.created_at.desc(), Operation.id).limit(limit)
+            select(Operation)
+            .order_by(Operation.created_at.desc(), Operation.id)
+            .limit(limit)
+            .offset(offset)
         )
         return list(result.scalars())
 

@@ -111,11 +111,13 @@ class OperationService:
             raise self._not_found(principal, operation_id, "operation.read")
         return operation
 
-    async def list_visible(self, principal: Principal) -> list[Operation]:
+    async def list_visible(
+        self, principal: Principal, *, limit: int = 100, offset: int = 0
+    ) -> list[Operation]:
         """The caller's operations; every operation for an admin (names and sites only)."""
         if principal.role == Role.ADMIN:
-            return await self.operations.list_all()
-        return await self.operations.list_for_member(principal.user_id)
+            return await self.operations.list_all(limit=limit, offset=offset)
+        return await self.operations.list_for_member(principal.user_id, limit=limit, offset=offset)
 
     async def operation_ids_of(self, principal: Principal) -> list[uuid.UUID]:
         """Ids of the caller's operations."""
