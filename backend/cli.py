@@ -391,6 +391,101 @@ def users_revoke_tokens(username: str) -> None:
     _act_on_user(username, act)
 
 
+# -- sync ----------------------------------------------------------------------
+
+
+@main.group()
+def sync() -> None:
+    """The sync change log: compaction and epochs."""
+
+
+@sync.command("compact")
+@click.option("--days", type=click.IntRange(1, 36500), default=None, help="Horizon in days.")
+def sync_compact(days: int | None) -> None:
+    """Remove superseded change-log rows older than the horizon (LANTERN_SYNC_HORIZON_DAYS).
+
+    Every record keeps its latest change and tombstones stay, so a device pulling
+    from the start still gets everything; a device whose cursor is older than
+    the horizon is told to sync from the start, keeping its unpushed changes.
+    """
+    import datetime as dt
+
+    from backend.db.session import write_transaction
+    from backend.sync.services import SyncService
+
+    async def work(runtime: Runtime) -> int:
+        horizon = dt.timedelta(days=days or runtime.settings.sync_horizon_days)
+        async with write_transaction(runtime.db) as session:
+            return await SyncService(session, runtime).compact(horizon=horizon)
+
+    click.echo(f"removed {_run(work)} superseded change rows")
+
+
+@sync.command("new-epoch")
+def sync_new_epoch() -> None:
+    """Start a new sync epoch: run it right after restoring the database from a backup.
+
+    Devices holding a cursor of the old epoch are told to push everything they
+    hold again (the durable outcomes make that safe) and to pull from the start,
+    so no phone goes on believing its data is on the server.
+    """
+    from backend.db.session import write_transaction
+    from backend.sync.services import SyncService
+
+    async def work(runtime: Runtime) -> str:
+        async with write_transaction(runtime.db) as session:
+            return await SyncService(session, runtime).new_epoch()
+
+    click.echo(f"new sync epoch {_run(work)}: devices will re-push, then resync")
+
+
+def _sqlite_path(settings: Settings) -> Path:
+    url = settings.effective_database_url
+    if not settings.is_sqlite:
+        raise click.ClickException(
+            "on PostgreSQL use pg_dump / pg_restore; after a restore run `lantern sync new-epoch`"
+        )
+    return Path(url.split("///", 1)[1])
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+def backup(out: Path) -> None:
+    """Copy the SQLite database to OUT, consistently, while the server runs.
+
+    The copy holds ciphertext and wrapped data keys only; keep the key file
+    elsewhere: a backup without it is unreadable, and an erased case's data
+    key is gone from every later backup.
+    """
+    import sqlite3
+
+    source = _sqlite_path(_settings())
+    if out.exists():
+        raise click.ClickException(f"{out} exists; refusing to overwrite it")
+    with sqlite3.connect(source) as src, sqlite3.connect(out) as dst:
+        src.backup(dst)
+    out.chmod(0o600)
+    click.echo(f"backed up {source} to {out}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(source: Path) -> None:
+    """Restore the SQLite database from a backup (stop the server first), then start a new epoch.
+
+    Phones that synced after the backup was taken hold data the restored
+    database lacks: the new epoch makes every device push what it holds again
+    before it pulls.
+    """
+    import sqlite3
+
+    target = _sqlite_path(_settings())
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    click.echo(f"restored {target} from {source}")
+    sync_new_epoch.callback()  # type: ignore[misc]
+
+
 # -- audit ---------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Busy",
     "Conflict",
+    "CursorExpired",
     "DeviceBoundElsewhere",
     "DeviceRevoked",
     "FieldError",
@@ -156,6 +157,13 @@ class ResyncRequired(LanternError):
 
     title = N_("This device must send what it holds again, then sync from the start.")
     action = "re-push-then-resync"
+
+
+class CursorExpired(LanternError):
+    """A sync cursor older than the change log's horizon."""
+
+    title = N_("This device has been away too long: sync from the start, keeping unpushed changes.")
+    action = "resync-keep-unpushed"
 
 
 class TooManyAttempts(LanternError):

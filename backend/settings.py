@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
+    sync_horizon_days: int = Field(
+        default=90,
+        ge=1,
+        description="`lantern sync compact` removes superseded change-log rows older than this; "
+        "a device whose cursor is older must sync from scratch (its unpushed changes stay).",
+    )
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
 
     @field_validator("data_dir")

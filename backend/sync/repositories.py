@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.db.base import utcnow
 from backend.db.models import (
@@ -22,7 +23,7 @@ from backend.db.models import (
     Record,
     ServerState,
 )
-from backend.db.statements import insert_if_absent
+from backend.db.statements import dialect_insert, insert_if_absent, rowcount
 
 __all__ = [
     "CHANGE_BUFFER",
@@ -156,6 +157,40 @@ class SyncRepository:
             query = query.where(Change.seq <= up_to)
         result = await self.session.execute(query.order_by(Change.seq).limit(limit))
         return list(result.scalars())
+
+    async def state(self, key: str) -> str | None:
+        """A value of ``server_state``."""
+        value = await self.session.scalar(select(ServerState.value).where(ServerState.key == key))
+        return None if value is None else str(value)
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Set a value of ``server_state``."""
+        statement = (
+            dialect_insert(self.session)(ServerState)
+            .values(key=key, value=value)
+            .on_conflict_do_update(index_elements=[ServerState.key], set_={"value": value})
+        )
+        await self.session.execute(statement)
+
+    async def compact(self, *, before: dt.datetime) -> tuple[int, int]:
+        """Delete change rows older than ``before`` that a later row of the same record supersedes.
+
+        A device pulling from any cursor still gets every record's latest
+        change; tombstones stay (a deleted record's last row is never superseded).
+
+        Returns:
+            How many rows were deleted, and the highest number among them (0 if none).
+        """
+        later = aliased(Change)
+        superseded = select(Change.seq).where(
+            Change.at < before,
+            select(later.seq)
+            .where(later.record_id == Change.record_id, later.seq > Change.seq)
+            .exists(),
+        )
+        top = await self.session.scalar(select(func.max(superseded.subquery().c.seq)))
+        result = await self.session.execute(delete(Change).where(Change.seq.in_(superseded)))
+        return rowcount(result), int(top or 0)
 
     async def last_seq(self) -> int:
         """The highest change number committed so far."""

@@ -42,6 +42,7 @@ from backend.errors import (
     Conflict as ConflictError,
 )
 from backend.errors import (
+    CursorExpired,
     FieldError,
     Forbidden,
     LanternError,
@@ -51,6 +52,8 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.i18n import N_
+from backend.linkage.addresses import CHAINS, InvalidValue, normalize
+from backend.linkage.addresses.txids import normalize_txid
 from backend.operations.repositories import OperationRepository
 from backend.problems import problem_for
 from backend.runtime import Runtime
@@ -656,7 +659,7 @@ class SyncService:
         if entity == "referral":
             return {"service": values.get("service"), "status": values.get("status")}
         if entity == "disclosure":
-            return {"kind": values.get("kind"), "role": values.get("role")}
+            return {"kind": values.get("kind"), "role": values.get("role"), **_checked(values)}
         if entity == "screening":
             assessment = values.get("assessment") or {}
             return {
@@ -729,6 +732,12 @@ class SyncService:
                     "The server was restored: push every change this device holds, then pull from the start."
                 )
             )
+        if cursor:
+            horizon = int(await self.repo.state("compacted_through") or 0)
+            if state.s < horizon:
+                raise CursorExpired(
+                    N_("Pull from the start; keep and push again what this device has not pushed.")
+                )
         changes: list[Change] = []
         known = set(state.o)
         for lost in sorted(known - scope):  # left an operation: its data leaves the device
@@ -781,6 +790,22 @@ class SyncService:
                 )
             )
         return PullResponse(changes=changes, cursor=_encode_cursor(state), has_more=has_more)
+
+    async def compact(self, *, horizon: dt.timedelta) -> int:
+        """Drop superseded change rows older than ``horizon``; cursors before them expire."""
+        deleted, top = await self.repo.compact(before=utcnow() - horizon)
+        if top:
+            current = int(await self.repo.state("compacted_through") or 0)
+            await self.repo.set_state("compacted_through", str(max(current, top)))
+        self.audit.record(AuditEvent(action="sync.compact", detail={"deleted": deleted}))
+        return deleted
+
+    async def new_epoch(self) -> str:
+        """Start a new epoch (after a restore): every device re-pushes, then resyncs."""
+        epoch = uuid.uuid4().hex
+        await self.repo.set_state("epoch", epoch)
+        self.audit.record(AuditEvent(action="sync.new_epoch", detail={"epoch": epoch}))
+        return epoch
 
     async def _render(self, principal: Principal, page: list[Any]) -> list[Change]:
         records = await self.repo.records({c.record_id for c in page})
@@ -1027,6 +1052,33 @@ class SyncService:
                 object_id=str(item_id),
             )
         )
+
+
+def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Whether a disclosed wallet or transaction id is valid, and on which chains.
+
+    The value stays as entered (a typo is never corrected or dropped); an invalid
+    one is marked with the reason so a coordinator can ask again. Only the
+    verdict is kept readable: the address itself stays sealed, since a victim's
+    own wallet is personal data.
+    """
+    raw = values.get("raw")
+    chain = values.get("chain")
+    kind = values.get("kind")
+    if not isinstance(raw, str) or kind not in {"wallet", "transaction"}:
+        return {}
+    known_chain = chain if chain in CHAINS else None
+    try:
+        if kind == "wallet":
+            chains = sorted({c.chain for c in normalize(raw, known_chain)})
+        elif known_chain is None:
+            return {"check": "unchecked", "check_reason": "no known chain given"}
+        else:
+            normalize_txid(raw, known_chain)
+            chains = [known_chain]
+    except InvalidValue as exc:
+        return {"check": "invalid", "check_code": exc.code, "check_reason": exc.reason}
+    return {"check": "valid", "chains": chains}
 
 
 class _AlreadyClaimed(Exception):

@@ -325,3 +325,30 @@ async def test_one_audit_entry_per_batch(
             .all()
         )
     assert actions == ["sync.push"]
+
+
+async def test_disclosed_wallets_are_checked_but_kept_as_entered(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    field = await field_operation(client, accounts)
+    case_id = uuid.uuid4()
+    good = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55's published example
+    typo = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # one letter's case changed
+    wallet = {"case_id": str(case_id), "kind": "wallet", "role": "scam_collection"}
+    results = await field.caseworker.push(
+        [
+            mutation("case", case_id, case_data(field.operation_id)),
+            mutation("disclosure", uuid.uuid4(), {**wallet, "raw": good}),
+            mutation("disclosure", uuid.uuid4(), {**wallet, "raw": typo}),
+        ]
+    )
+    assert [r["status"] for r in results] == ["applied"] * 3  # an invalid address never rejects
+    pulled = {
+        c["data"]["raw"]: c
+        for c in await field.coordinator.pull_all()
+        if c["entity"] == "disclosure"
+    }
+    assert pulled[good]["facets"]["check"] == "valid"
+    assert pulled[good]["facets"]["chains"] == ["ethereum"]
+    assert pulled[typo]["facets"]["check"] == "invalid"
+    assert pulled[typo]["facets"]["check_code"] == "mixed_case_checksum"
