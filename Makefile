@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/lantern instruments check
+	$(BIN)/lantern instruments check --strict
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

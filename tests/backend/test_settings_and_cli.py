@@ -135,3 +135,10 @@ def test_catalogue_check_counts_a_missing_instrument_text(tmp_path: Path) -> Non
     report = check_catalogs(load_registry(), root)
     assert report.missing["th"] == 1
     assert report.errors == []
+
+
+def test_instruments_check_strict_passes_for_every_shipped_version_and_language() -> None:
+    """Every v1 and v2 text is translated (as an unreviewed draft at least) in every language."""
+    result = CliRunner().invoke(main, ["instruments", "check", "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "scam_compound v1" in result.output and "scam_compound v2" in result.output
