@@ -56,9 +56,9 @@ class Database:
             # One connection per concurrent request: a smaller pool kept opening and
             # closing connections (and their threads) under 20 concurrent clients.
             if ":memory:" not in url:  # an in-memory database has one static connection
-                kwargs.update(
-                    pool_size=settings.db_pool_size, max_overflow=2 * settings.db_pool_size
-                )
+                # Each aiosqlite connection is a thread; overflow connections are closed
+                # on return, so a pool smaller than the concurrency churns threads.
+                kwargs.update(pool_size=max(32, settings.db_pool_size), max_overflow=32)
         else:
             # No pre-ping: it cost three round trips per checkout. Connections are
             # recycled instead, and a dead one fails its request (the client retries).

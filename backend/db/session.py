@@ -60,6 +60,9 @@ READ_ONLY = "lantern.read_only"
 _pending: contextvars.ContextVar[list[SideEffect] | None] = contextvars.ContextVar(
     "lantern_pending_side_effects", default=None
 )
+_shared_read: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
+    "lantern_shared_read_session", default=None
+)
 
 
 async def run_side_effects(db: Database, effects: Sequence[SideEffect]) -> None:
@@ -134,6 +137,27 @@ async def read_transaction(db: Database) -> AsyncIterator[AsyncSession]:
 
 
 @asynccontextmanager
+async def shared_read_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """One read transaction for a whole read request: authentication and handler share it.
+
+    Opened around the request by the authentication middleware for routes
+    declared ``READS``; the handler's ``db_session`` is this same session, so a
+    read costs one transaction, not two.
+    """
+    async with read_transaction(db) as session:
+        token = _shared_read.set(session)
+        try:
+            yield session
+        finally:
+            _shared_read.reset(token)
+
+
+def shared_read_session() -> AsyncSession | None:
+    """The request's shared read session, if its route reads and one was opened."""
+    return _shared_read.get()
+
+
+@asynccontextmanager
 async def write_transaction(db: Database) -> AsyncIterator[AsyncSession]:
     """A write transaction, committed when the block ends without an error.
 
@@ -153,7 +177,14 @@ async def provide_db_session(
 ) -> AsyncGenerator[AsyncSession, None]:
     """Litestar dependency: the request's session inside its one transaction."""
     db: Database = state.runtime.db
-    opener = read_transaction if _declared(request) == "read" else write_transaction
+    declared = _declared(request)
+    shared = shared_read_session() if declared == "read" else None
+    if shared is not None:
+        yield shared
+        # The audit of this read is appended before the answer leaves, not after.
+        await _carry_audit(db, shared)
+        return
+    opener = read_transaction if declared == "read" else write_transaction
     async with opener(db) as session:
         yield session
 
