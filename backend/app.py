@@ -24,6 +24,7 @@ from litestar.routes import HTTPRoute
 from backend.audit.controllers import AuditController
 from backend.auth.controllers import AuthController, DeviceController, provide_principal
 from backend.auth.middleware import BearerAuthenticationMiddleware
+from backend.cases.controllers import CaseController
 from backend.contract import polish_openapi
 from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             InstrumentController,
             ScreeningController,
             SyncController,
+            CaseController,
             AddressController,
             HealthController,
         ],

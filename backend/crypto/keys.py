@@ -42,6 +42,7 @@ KeyPurpose = Literal[
     "pseudonym-wallet",
     "pseudonym-case-reference",
     "person-match",
+    "blind-index",
 ]
 
 _FORMAT = "lantern-keyfile/1"

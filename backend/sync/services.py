@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from backend.access.principal import Principal
 from backend.access.roles import Role
 from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.crypto.pseudonyms import pseudonym
 from backend.crypto.vault import DataKey as PlainKey
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
@@ -72,7 +73,7 @@ from backend.sync.schemas import (
     QuarantineOut,
 )
 
-__all__ = ["SyncService"]
+__all__ = ["SyncService", "nationality_tag"]
 
 event.listen(Session, "before_commit", seal_changes)
 
@@ -644,18 +645,29 @@ class SyncService:
             raise Rejected(exc) from None
         return {**values, "assessment": msgspec.to_builtins(assessment)}
 
-    @staticmethod
-    def _facets(entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The non-identifying values triage filters on, kept readable."""
+    def _facets(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The non-identifying values triage filters on, kept readable.
+
+        A nationality is personal data: it is kept only as a keyed blind index,
+        which a filter can match but nobody can read back without the key.
+        """
         if entity == "case":
             assigned = values.get("assigned_to")
+            nationality = values.get("nationality")
             return {
                 "case_code": values.get("case_code"),
                 "age_group": _age_group(values, dt.date.today()),
                 "assigned_to": str(assigned) if assigned else None,
+                "nationality_tag": nationality_tag(self.runtime, nationality)
+                if nationality
+                else None,
             }
         if entity == "consent":
-            return {"purpose": values.get("purpose"), "state": values.get("state")}
+            return {
+                "purpose": values.get("purpose"),
+                "state": values.get("state"),
+                "recorded_at": values.get("recorded_at"),
+            }
         if entity == "referral":
             return {"service": values.get("service"), "status": values.get("status")}
         if entity == "disclosure":
@@ -1052,6 +1064,11 @@ class SyncService:
                 object_id=str(item_id),
             )
         )
+
+
+def nationality_tag(runtime: Runtime, nationality: str) -> str:
+    """The keyed blind index of a nationality (what triage filters match on)."""
+    return pseudonym(runtime.keyring, "blind-index", "nationality", nationality.upper())[:16].hex()
 
 
 def _checked(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -54,6 +54,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/sync/conflicts/{conflict_id}/resolve"): frozenset({"coordinator"}),
     ("GET", "/api/v1/sync/quarantine"): frozenset({"coordinator"}),
     ("POST", "/api/v1/sync/quarantine/{item_id}/resolve"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/cases"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/cases/{case_id}"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

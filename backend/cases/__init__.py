@@ -1,0 +1,1 @@
+"""Coordinators' views of cases: triage lists and the decrypted case, every read audited."""

@@ -1,0 +1,272 @@
+"""Triage and the decrypted case for coordinators; every read goes through the vault and is audited.
+
+A coordinator sees the cases of the operations they belong to, nothing else.
+The triage list is built from readable facets only (no decryption); opening a
+case decrypts it under its data key and is recorded in the audit log with who,
+which role, why (``purpose``) and which case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.access.principal import Principal
+from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.cases.repositories import CaseRepository
+from backend.cases.schemas import CaseDetail, CaseLine, ConflictRef, QuarantineRef, RecordOut
+from backend.crypto.vault import Vault, WrappedKey
+from backend.db.models import Record
+from backend.errors import NotFound
+from backend.i18n import N_
+from backend.operations.repositories import OperationRepository
+from backend.runtime import Runtime
+from backend.sync.services import nationality_tag
+
+__all__ = ["CaseFilter", "CaseService", "urgency"]
+
+_RECORDS = "sync_records"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseFilter:
+    """What a coordinator narrows the triage list to; ``None`` matches everything."""
+
+    operation_id: uuid.UUID | None = None
+    band: str | None = None
+    flag: str | None = None
+    referral_status: str | None = None
+    consent_purpose: str | None = None
+    consent_state: str | None = None
+    nationality: str | None = None
+    age_group: str | None = None
+
+
+def urgency(*, flags: set[str], band: str | None) -> int:
+    """Lower is more urgent: a child with immediate needs first."""
+    child, needs = "child" in flags, "immediate_needs" in flags
+    if child and needs:
+        return 0
+    if needs:
+        return 1
+    if child:
+        return 2
+    if "forced_criminality" in flags:
+        return 3
+    return {"strong_indicators": 4, "some_indicators": 5}.get(band or "", 6)
+
+
+class CaseService:
+    """Cases of the caller's operations."""
+
+    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.cases = CaseRepository(session)
+        self.operations = OperationRepository(session)
+        self.audit = AuditLog(session, runtime.keyring)
+        self.vault = Vault(runtime.keyring)
+
+    async def _scope(self, principal: Principal, operation_id: uuid.UUID | None) -> set[uuid.UUID]:
+        mine = set(await self.operations.ids_for_member(principal.user_id))
+        if operation_id is None:
+            return mine
+        if operation_id not in mine:
+            raise self._refused(principal, "operation", operation_id, "case.list")
+        return {operation_id}
+
+    def _refused(
+        self, principal: Principal, object_type: str, object_id: uuid.UUID, action: str
+    ) -> NotFound:
+        return NotFound(
+            N_("No such case among your operations."),
+            side_effects=[
+                audit_side_effect(
+                    AuditEvent(
+                        action=action,
+                        outcome="denied",
+                        actor_id=principal.user_id,
+                        actor_role=principal.role,
+                        object_type=object_type,
+                        object_id=str(object_id),
+                        detail={"reason": "not_found_or_out_of_scope"},
+                    ),
+                    self.runtime.keyring,
+                )
+            ],
+        )
+
+    async def triage(
+        self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
+    ) -> list[CaseLine]:
+        """The caller's cases, most urgent first, filtered; the search is audited."""
+        scope = await self._scope(principal, where.operation_id)
+        lines = self._lines(await self.cases.triage_records(scope))
+        tag = nationality_tag(self.runtime, where.nationality) if where.nationality else None
+        chosen = [line for line, facets in lines if self._matches(line, facets, where, tag)]
+        chosen.sort(key=lambda line: (line.urgency, -line.updated_at.timestamp(), str(line.id)))
+        page = chosen[offset : offset + limit]
+        self.audit.record(
+            AuditEvent(
+                action="case.search",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                detail={
+                    "purpose": "triage",
+                    "results": len(page),
+                    "filters": _filter_names(where),
+                },
+            )
+        )
+        return page
+
+    @staticmethod
+    def _matches(
+        line: CaseLine, facets: dict[str, Any], where: CaseFilter, tag: str | None
+    ) -> bool:
+        if where.band is not None and line.band != where.band:
+            return False
+        if where.flag is not None and where.flag not in line.flags:
+            return False
+        if (
+            where.referral_status is not None
+            and where.referral_status not in line.referral_statuses
+        ):
+            return False
+        if where.consent_purpose is not None:
+            state = line.consents.get(where.consent_purpose)
+            if state is None or (where.consent_state is not None and state != where.consent_state):
+                return False
+        if where.age_group is not None and line.age_group != where.age_group:
+            return False
+        return tag is None or facets.get("nationality_tag") == tag
+
+    @staticmethod
+    def _lines(records: list[Record]) -> list[tuple[CaseLine, dict[str, Any]]]:
+        by_case: dict[uuid.UUID, list[Record]] = defaultdict(list)
+        for record in records:
+            by_case[record.case_id].append(record)
+        lines = []
+        for case_id, group in by_case.items():
+            case = next((r for r in group if r.entity == "case"), None)
+            if case is None:
+                continue
+            facets = msgspec.json.decode(case.facets)
+            band, flags = None, set()
+            screenings = [r for r in group if r.entity == "screening"]
+            for screening in sorted(screenings, key=lambda r: r.updated_at):
+                details = msgspec.json.decode(screening.facets)
+                if details.get("completed"):
+                    band = details.get("band")
+                    flags |= set(details.get("flags") or [])
+            consents: dict[str, tuple[str, str]] = {}
+            for consent in (r for r in group if r.entity == "consent"):
+                details = msgspec.json.decode(consent.facets)
+                purpose, when = details.get("purpose"), str(details.get("recorded_at") or "")
+                if purpose and (purpose not in consents or when >= consents[purpose][0]):
+                    consents[purpose] = (when, str(details.get("state")))
+            referrals = sorted(
+                {
+                    str(msgspec.json.decode(r.facets).get("status"))
+                    for r in group
+                    if r.entity == "referral"
+                }
+            )
+            updated = max(r.updated_at for r in group)
+            line = CaseLine(
+                id=case_id,
+                operation_id=case.operation_id,
+                case_code=facets.get("case_code"),
+                age_group=str(facets.get("age_group") or "unknown"),
+                band=band,
+                flags=sorted(flags),
+                referral_statuses=referrals,
+                consents={purpose: state for purpose, (_, state) in consents.items()},
+                urgency=urgency(flags=flags, band=band),
+                updated_at=updated,
+            )
+            lines.append((line, facets))
+        return lines
+
+    async def open(self, principal: Principal, case_id: uuid.UUID, *, purpose: str) -> CaseDetail:
+        """The case decrypted, with its records, conflicts and quarantine; an audited read.
+
+        Raises:
+            NotFound: not a case of the caller's operations, or erased (audited).
+        """
+        scope = await self._scope(principal, None)
+        case = await self.cases.case_in(case_id, scope)
+        stored = await self.cases.data_key(case_id) if case is not None else None
+        if case is None or stored is None:
+            raise self._refused(principal, "case", case_id, "case.read")
+        key = self.vault.unwrap(
+            WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id), case_id
+        )
+
+        def out(record: Record) -> RecordOut:
+            data = msgspec.json.decode(
+                key.open(record.body, table=_RECORDS, column="body", row_id=str(record.id))
+            )
+            return RecordOut(
+                id=record.id,
+                entity=record.entity,
+                rev=record.rev,
+                data=data,
+                facets=msgspec.json.decode(record.facets),
+                created_by=record.created_by,
+                updated_at=record.updated_at,
+            )
+
+        records = await self.cases.records_of_case(case_id)
+        grouped: dict[str, list[RecordOut]] = defaultdict(list)
+        for record in records:
+            grouped[record.entity].append(out(record))
+        conflicts = [
+            ConflictRef(id=c.id, record_id=c.record_id, field=c.field, kind=c.kind, status=c.status)
+            for c in await self.cases.conflicts_of_case(case_id)
+        ]
+        quarantine = [
+            QuarantineRef(id=q.id, entity=q.entity, record_id=q.record_id, status=q.status)
+            for q in await self.cases.quarantine_of_case(case_id)
+        ]
+        self.audit.record(
+            AuditEvent(
+                action="case.read",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="case",
+                object_id=str(case_id),
+                detail={"purpose": purpose, "records": len(records) + 1},
+            )
+        )
+        return CaseDetail(
+            case=out(case),
+            screenings=grouped["screening"],
+            consents=grouped["consent"],
+            accounts=grouped["account"],
+            disclosures=grouped["disclosure"],
+            referrals=grouped["referral"],
+            conflicts=conflicts,
+            quarantine=quarantine,
+        )
+
+
+def _filter_names(where: CaseFilter) -> str:
+    return ",".join(
+        name
+        for name in (
+            "operation_id",
+            "band",
+            "flag",
+            "referral_status",
+            "consent_purpose",
+            "consent_state",
+            "nationality",
+            "age_group",
+        )
+        if getattr(where, name) is not None
+    )
