@@ -582,5 +582,57 @@ def openapi(out: Path) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
+# -- demo ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--cases", default=200, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--caseworkers", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option(
+    "--password",
+    default=None,
+    help="One password for every demo account (15+ characters); default: a new one each.",
+)
+@click.option("--seed", default=None, type=int, help="Seed the generator for repeatable data.")
+def demo(cases: int, caseworkers: int, password: str | None, seed: int | None) -> None:
+    """Seed a synthetic operation through the sync API (in process: no server needed).
+
+    Makes a coordinator and caseworkers, signs each in on a new device, creates
+    an operation, and pushes cases with consents, screenings, disclosures and
+    referrals with ``POST /api/v1/sync/push`` against the configured database.
+    Every name and number is invented.
+    """
+    import httpx
+
+    from backend.app import create_app
+    from backend.demo import DemoResult, seed_demo
+
+    async def work(runtime: Runtime) -> DemoResult:
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            return await seed_demo(
+                runtime, client, cases=cases, caseworkers=caseworkers, password=password, seed=seed
+            )
+
+    from backend.app import ConfigurationError, build_runtime
+
+    try:
+        _require_migrated(build_runtime(_settings()))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = _run(work)
+    click.echo(f"operation {result.operation_name} ({result.operation_id})")
+    click.echo(f"cases: {result.cases}; records pushed: {sum(result.records.values())}")
+    for entity, count in sorted(result.records.items()):
+        click.echo(f"  {entity}: {count}")
+    click.echo("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(result.statuses.items())))
+    click.echo(
+        "accounts (synthetic): start `lantern serve`, then sign in at /docs or with "
+        'POST /api/v1/auth/token {"username": …, "password": …, "device_id": <a new uuid>}'
+    )
+    for user in result.users:
+        click.echo(f"  {user.role:<12} {user.username:<32} password: {user.password}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,380 @@
+"""``lantern demo``: a synthetic operation seeded through the sync API itself.
+
+Everything is obviously fake: names are made of syllables in Latin, Thai,
+Burmese, Khmer and Chinese script, document numbers start with ``DEMO``,
+wallet addresses are not addresses. The data goes in the way a phone's does:
+accounts are made with the user service (as ``lantern users create`` does),
+then every other step is an HTTP request to the app (sign-in with a device id,
+the operation and its members, and ``POST /api/v1/sync/push``) over httpx's
+ASGI transport, in process, against the configured database. No running
+server is needed.
+
+The answer generator (:func:`screening_answers`) is shared with the sync
+benchmark: it walks an instrument's items in order and answers only the items
+that the skip logic shows, so every answer set is valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from backend.access.roles import Role
+from backend.db.session import write_transaction
+from backend.runtime import Runtime
+from backend.users.services import UserService
+from screening import Answer, Instrument
+from screening.answers import is_shown
+
+__all__ = [
+    "DemoResult",
+    "fake_name",
+    "mutation",
+    "screening_answers",
+    "seed_demo",
+    "synthetic_case",
+]
+
+PUSH = "/api/v1/sync/push"
+INSTRUMENT = ("scam_compound", 2)
+
+#: Syllables per script: given and family names are two or three of these, clearly invented.
+SYLLABLES: dict[str, tuple[str, ...]] = {
+    "latin": ("zor", "bla", "quin", "mek", "tal", "vor", "pix", "dun", "ree", "sol", "fab", "lux"),
+    "thai": ("กา", "นิ", "สม", "ทอ", "ระ", "พิ", "มล", "ชัย", "วา", "ดี"),
+    "burmese": ("မော", "သီ", "ကို", "နန်း", "ဇော်", "လှ", "မြ", "အေး", "ထွန်း"),
+    "khmer": ("សុ", "វណ្ណ", "ចាន់", "រតន", "ពិសី", "ធី", "កែវ", "លី", "ណា"),
+    "chinese": ("明", "华", "伟", "芳", "丽", "强", "静", "磊", "秀", "英", "云", "龙"),
+}
+#: The language a script's people most likely speak, and a plausible nationality.
+PEOPLE: dict[str, tuple[str, str]] = {
+    "latin": ("fil", "PH"),
+    "thai": ("th", "TH"),
+    "burmese": ("my", "MM"),
+    "khmer": ("km", "KH"),
+    "chinese": ("zh-Hans", "CN"),
+}
+SCREENING_LOCALES = {"fil": "fil", "th": "en", "my": "my", "km": "km", "zh-Hans": "zh-Hans"}
+_CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def fake_name(rng: random.Random, script: str, parts: int = 2) -> str:
+    """An invented name of ``parts`` syllables in ``script``."""
+    name = "".join(rng.choice(SYLLABLES[script]) for _ in range(parts))
+    return name.capitalize() if script == "latin" else name
+
+
+def _case_code(rng: random.Random) -> str:
+    return (
+        "".join(rng.choice(_CODE_CHARS) for _ in range(4))
+        + "-"
+        + "".join(rng.choice(_CODE_CHARS) for _ in range(4))
+    )
+
+
+def screening_answers(
+    instrument: Instrument, rng: random.Random, *, limit: int = 40
+) -> dict[str, Any]:
+    """A valid answer set in JSON form: at most ``limit`` answers to items the skip logic shows.
+
+    Items are visited in order and answered only when shown given the answers
+    so far, so no answer is ever hidden. About one in twenty is skipped as
+    ``dont_know``.
+    """
+    given: dict[str, Answer] = {}
+    out: dict[str, Any] = {}
+    for item in instrument.items:
+        if len(out) >= limit:
+            break
+        if not is_shown(item, given):
+            continue
+        if rng.random() < 0.05:
+            given[item.id] = Answer(skipped="dont_know")
+            out[item.id] = {"skipped": "dont_know"}
+            continue
+        value: Any
+        if item.type == "yes_no":
+            value = rng.choice(("yes", "no", "no"))
+        elif item.type == "single_choice":
+            value = rng.choice(item.options).value
+        elif item.type == "multiple_choice":
+            options = [o.value for o in item.options]
+            value = rng.sample(options, rng.randint(0, min(2, len(options))))
+        elif item.type == "number":
+            low = int(item.min or 0)
+            high = int(item.max if item.max is not None else 100)
+            if item.id == "age_years":
+                low, high = 15, 45
+            value = rng.randint(low, min(high, low + 16))
+        elif item.type == "date":
+            value = f"{rng.randint(1975, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        elif item.type == "free_text":
+            value = "DEMO synthetic note " + secrets.token_hex(4)
+            if item.max_length:
+                value = value[: item.max_length]
+        else:  # pragma: no cover - every item type is handled above
+            continue
+        given[item.id] = Answer(value=value)
+        out[item.id] = {"value": value}
+    return out
+
+
+def mutation(entity: str, record_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """One ``upsert`` mutation in its JSON form."""
+    return {
+        "mutation_id": str(uuid.uuid4()),
+        "entity": entity,
+        "id": str(record_id),
+        "op": "upsert",
+        "data": data,
+    }
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def synthetic_case(
+    rng: random.Random,
+    operation_id: str,
+    instrument: Instrument,
+    *,
+    script: str | None = None,
+    referrals: int = 0,
+    consents: tuple[str, ...] = ("services",),
+    disclosures: int = 2,
+    answers: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """A case and its records as mutations, case first (all invented)."""
+    script = script or rng.choice(tuple(SYLLABLES))
+    language, nationality = PEOPLE[script]
+    now = now or dt.datetime.now(dt.UTC)
+    started = now - dt.timedelta(minutes=rng.randint(20, 600))
+    case_id = uuid.uuid4()
+    cid = str(case_id)
+    born = dt.date(rng.randint(1975, 2008), rng.randint(1, 12), rng.randint(1, 28))
+    out = [
+        mutation(
+            "case",
+            case_id,
+            {
+                "operation_id": operation_id,
+                "case_code": _case_code(rng),
+                "given_names": fake_name(rng, script, rng.choice((2, 3))),
+                "family_name": fake_name(rng, script, 2),
+                "sex": rng.choice(("female", "male", "unknown")),
+                "date_of_birth": born.isoformat(),
+                "nationality": nationality,
+                "languages": [language, "en"] if rng.random() < 0.3 else [language],
+                "documents": [
+                    {
+                        "kind": "passport",
+                        "number": f"DEMO{rng.randint(100000, 999999)}",
+                        "country": nationality,
+                        "held_by": rng.choice(("person", "employer", "unknown")),
+                    }
+                ],
+                "contacts": [{"kind": "phone", "value": f"+000-555-{rng.randint(1000, 9999)}"}],
+            },
+        )
+    ]
+    for purpose in consents:
+        out.append(
+            mutation(
+                "consent",
+                uuid.uuid4(),
+                {
+                    "case_id": cid,
+                    "purpose": purpose,
+                    "state": "given" if rng.random() < 0.9 else "refused",
+                    "recorded_at": _iso(started),
+                    "language": language,
+                    "interpreter_present": rng.random() < 0.5,
+                },
+            )
+        )
+    out.append(
+        mutation(
+            "screening",
+            uuid.uuid4(),
+            {
+                "case_id": cid,
+                "instrument_key": INSTRUMENT[0],
+                "instrument_version": INSTRUMENT[1],
+                "locale": SCREENING_LOCALES.get(language, "en"),
+                "answers": answers
+                if answers is not None
+                else screening_answers(instrument, rng, limit=40),
+                "started_at": _iso(started),
+                "completed_at": _iso(started + dt.timedelta(minutes=rng.randint(15, 45))),
+            },
+        )
+    )
+    for n in range(disclosures):
+        kind = ("wallet", "recruiter", "payment", "transaction")[n % 4]
+        raw = {
+            "wallet": f"TDEMO{secrets.token_hex(15)}",
+            "recruiter": f"@demo_recruiter_{rng.randint(100, 999)}",
+            "payment": f"DEMO-BANK {rng.randint(10**7, 10**8 - 1)}",
+            "transaction": f"demo{secrets.token_hex(30)}",
+        }[kind]
+        out.append(
+            mutation(
+                "disclosure",
+                uuid.uuid4(),
+                {
+                    "case_id": cid,
+                    "kind": kind,
+                    "role": rng.choice(("paid_to_perpetrator", "scam_collection", "unknown")),
+                    "raw": raw,
+                },
+            )
+        )
+    services = ("shelter", "medical", "legal_aid", "embassy", "repatriation", "psychosocial")
+    for service in rng.sample(services, referrals):
+        out.append(
+            mutation(
+                "referral",
+                uuid.uuid4(),
+                {
+                    "case_id": cid,
+                    "service": service,
+                    "status": rng.choice(("proposed", "accepted")),
+                },
+            )
+        )
+    return out
+
+
+@dataclass
+class DemoUser:
+    """An account the demo made, and the device it signed in with."""
+
+    username: str
+    role: str
+    password: str
+    device_id: uuid.UUID
+    user_id: uuid.UUID
+    token: str = ""
+
+
+@dataclass
+class DemoResult:
+    """What the demo created."""
+
+    operation_id: str
+    operation_name: str
+    users: list[DemoUser]
+    cases: int = 0
+    records: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+
+def _batches(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def seed_demo(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    *,
+    cases: int = 200,
+    caseworkers: int = 3,
+    password: str | None = None,
+    seed: int | None = None,
+) -> DemoResult:
+    """Make the accounts, then create the operation and push its cases through ``client``.
+
+    ``client`` calls the app (in process or over the network). Each caseworker
+    pushes from their own device the cases they met, in batches of 100.
+    """
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    tag = secrets.token_hex(2)
+    instrument = runtime.instruments.get(*INSTRUMENT)
+    plans = [("coordinator", Role.COORDINATOR)] + [
+        (f"caseworker{n + 1}", Role.CASEWORKER) for n in range(caseworkers)
+    ]
+    users: list[DemoUser] = []
+    for name, role in plans:
+        secret = password or f"demo-{secrets.token_urlsafe(12)}"
+        username = f"demo-{tag}-{name}"
+        async with write_transaction(runtime.db) as session:
+            made = await UserService(session, runtime).create(
+                actor=None, username=username, password=secret, role=role
+            )
+        users.append(
+            DemoUser(
+                username=username,
+                role=role.value,
+                password=secret,
+                device_id=uuid.uuid4(),
+                user_id=made.id,
+            )
+        )
+    for user in users:
+        signed = await client.post(
+            "/api/v1/auth/token",
+            json={
+                "username": user.username,
+                "password": user.password,
+                "device_id": str(user.device_id),
+            },
+        )
+        signed.raise_for_status()
+        user.token = str(signed.json()["access_token"])
+    coordinator, workers = users[0], users[1:]
+    coord_headers = {"Authorization": f"Bearer {coordinator.token}"}
+    name = f"Operation Demo {tag.upper()} (synthetic)"
+    created = await client.post(
+        "/api/v1/operations",
+        headers=coord_headers,
+        json={"name": name, "country": "KH", "site": "Fakeville Tower (synthetic)"},
+    )
+    created.raise_for_status()
+    operation_id = str(created.json()["id"])
+    for worker in workers:
+        added = await client.post(
+            f"/api/v1/operations/{operation_id}/members",
+            headers=coord_headers,
+            json={"user_id": str(worker.user_id)},
+        )
+        added.raise_for_status()
+    result = DemoResult(operation_id=operation_id, operation_name=name, users=users)
+    pushers = workers or [coordinator]
+    queues: dict[int, list[dict[str, Any]]] = {n: [] for n in range(len(pushers))}
+    purposes = ("services", "aggregate_statistics", "financial_investigation")
+    for n in range(cases):
+        consents = purposes[: rng.randint(1, len(purposes))]
+        queues[n % len(pushers)] += synthetic_case(
+            rng,
+            operation_id,
+            instrument,
+            referrals=rng.choice((0, 0, 1, 2)),
+            consents=consents,
+            disclosures=rng.choice((1, 2, 2, 3)),
+        )
+    result.cases = cases
+    for n, pusher in enumerate(pushers):
+        headers = {"Authorization": f"Bearer {pusher.token}"}
+        for batch in _batches(queues[n], 100):
+            pushed = await client.post(
+                PUSH,
+                headers=headers,
+                json={"device_id": str(pusher.device_id), "mutations": batch},
+            )
+            pushed.raise_for_status()
+            for sent, outcome in zip(batch, pushed.json()["results"], strict=True):
+                result.statuses[outcome["status"]] += 1
+                if outcome["status"] == "applied":
+                    result.records[sent["entity"]] += 1
+    return result
