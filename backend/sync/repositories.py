@@ -241,7 +241,7 @@ class SyncRepository:
         )
         return {m.mutation_id: m for m in result.scalars()}
 
-    async def claim(
+    async def record_outcome(
         self,
         mutation_id: uuid.UUID,
         *,
@@ -249,11 +249,14 @@ class SyncRepository:
         user_id: uuid.UUID,
         entity: str,
         record_id: uuid.UUID,
+        status: str,
+        rev: int | None,
+        result: str,
     ) -> bool:
-        """Claim a mutation id for this transaction; false if another has it (a duplicate).
+        """Store a mutation's outcome unless its id is taken; false if it was (a duplicate).
 
-        On PostgreSQL a concurrent claim of the same id waits for the first
-        transaction and then finds the row: exactly one of them applies it.
+        On PostgreSQL an insert racing another transaction's insert of the same
+        id waits for it and then finds the row: exactly one of them keeps its work.
         """
         return await insert_if_absent(
             self.session,
@@ -263,11 +266,33 @@ class SyncRepository:
             user_id=user_id,
             entity=entity,
             record_id=record_id,
-            status="pending",
-            rev=None,
-            result="{}",
+            status=status,
+            rev=rev,
+            result=result,
             received_at=utcnow(),
         )
+
+    async def cached_record(self, record_id: uuid.UUID) -> Record | None:
+        """A record, from this session's identity map when already loaded."""
+        return await self.session.get(Record, record_id)
+
+    async def waiting_among(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these record or case ids have mutations waiting for them."""
+        if not ids:
+            return set()
+        listed = list(ids)
+        result = await self.session.execute(
+            select(Quarantined.record_id, Quarantined.case_id).where(
+                Quarantined.status == "waiting",
+                or_(Quarantined.record_id.in_(listed), Quarantined.case_id.in_(listed)),
+            )
+        )
+        found: set[uuid.UUID] = set()
+        for record_id, case_id in result:
+            found.add(record_id)
+            if case_id is not None:
+                found.add(case_id)
+        return found
 
     async def settle(
         self, mutation_id: uuid.UUID, *, status: str, rev: int | None, result: str

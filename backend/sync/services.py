@@ -170,6 +170,8 @@ class SyncService:
         self.vault = Vault(runtime.keyring)
         self.assessor = ScreeningAssessor(runtime.instruments)
         self._keys: dict[uuid.UUID, PlainKey] = {}
+        #: Record and case ids with mutations waiting for them (checked once per batch).
+        self._waiting: set[uuid.UUID] = set()
 
     # -- keys and sealing -------------------------------------------------------------
 
@@ -231,18 +233,24 @@ class SyncService:
         if len(request.mutations) > MAX_BATCH:
             raise PayloadTooLarge(N_("Send at most 500 mutations per push."))
         scope = set(await self.operations.ids_for_member(principal.user_id))
-        seen = await self.repo.outcomes([m.mutation_id for m in request.mutations])
+        seen = {
+            mutation_id: row.result
+            for mutation_id, row in (
+                await self.repo.outcomes([m.mutation_id for m in request.mutations])
+            ).items()
+        }
+        ids = {m.id for m in request.mutations}
+        self._waiting = await self.repo.waiting_among(ids)
         tally = _Tally()
         results: list[MutationResult] = []
         for mutation in request.mutations:
             stored = seen.get(mutation.mutation_id)
             if stored is not None:
-                result = self._replay(mutation.mutation_id, stored.result)
+                result = self._replay(mutation.mutation_id, stored)
             else:
                 result = await self._push_one(principal, scope, mutation)
-                seen_now = result.status
-                if seen_now != "duplicate":
-                    seen[mutation.mutation_id] = await self._stored(mutation.mutation_id)
+                if result.status != "duplicate":
+                    seen[mutation.mutation_id] = msgspec.json.encode(result).decode()
             tally.add(result.status)
             results.append(result)
         self.audit.record(
@@ -256,9 +264,6 @@ class SyncService:
         )
         return results
 
-    async def _stored(self, mutation_id: uuid.UUID) -> Any:
-        return (await self.repo.outcomes([mutation_id]))[mutation_id]
-
     @staticmethod
     def _replay(mutation_id: uuid.UUID, stored: str) -> MutationResult:
         original = msgspec.json.decode(stored.encode(), type=MutationResult)
@@ -271,35 +276,57 @@ class SyncService:
         )
 
     async def _push_one(
-        self, principal: Principal, scope: set[uuid.UUID], mutation: MutationIn
+        self,
+        principal: Principal,
+        scope: set[uuid.UUID],
+        mutation: MutationIn,
+        *,
+        retried: bool = False,
     ) -> MutationResult:
-        assert principal.device_id is not None
+        keys_before = set(self._keys)
         try:
-            async with savepoint(self.session):
-                claimed = await self.repo.claim(
-                    mutation.mutation_id,
-                    device_id=principal.device_id,
-                    user_id=principal.user_id,
-                    entity=mutation.entity,
-                    record_id=mutation.id,
-                )
-                if not claimed:
-                    raise _AlreadyClaimed
-                result = await self._apply(principal, scope, mutation)
-                await self._settle(result)
-                return result
+            try:
+                async with savepoint(self.session):
+                    result = await self._apply(principal, scope, mutation)
+                    if not await self._store_outcome(principal, mutation, result):
+                        raise _AlreadyClaimed  # undoes this savepoint's work
+                    return result
+            except BaseException:
+                # A data key made in a rolled-back savepoint was never stored: forget it.
+                for case_id in set(self._keys) - keys_before:
+                    del self._keys[case_id]
+                raise
         except _AlreadyClaimed:
-            return self._replay(
-                mutation.mutation_id, (await self._stored(mutation.mutation_id)).result
-            )
+            stored = (await self.repo.outcomes([mutation.mutation_id]))[mutation.mutation_id]
+            return self._replay(mutation.mutation_id, stored.result)
         except IntegrityError:
-            # Another request claimed the same id at the same moment and committed first.
-            stored = (await self.repo.outcomes([mutation.mutation_id])).get(mutation.mutation_id)
-            if stored is not None:
-                return self._replay(mutation.mutation_id, stored.result)
-            raise
+            # Another request wrote the same mutation id, or created the same record
+            # id, at the same moment and committed first: replay its outcome, or apply
+            # this mutation again against what is there now (a create-create conflict).
+            found = (await self.repo.outcomes([mutation.mutation_id])).get(mutation.mutation_id)
+            if found is not None:
+                return self._replay(mutation.mutation_id, found.result)
+            if retried:
+                raise
+            return await self._push_one(principal, scope, mutation, retried=True)
         except Rejected as rejection:
             return await self._quarantine(principal, mutation, rejection)
+
+    async def _store_outcome(
+        self, principal: Principal, mutation: MutationIn, result: MutationResult
+    ) -> bool:
+        """Store the outcome under the mutation id; false if a concurrent push stored it first."""
+        assert principal.device_id is not None
+        return await self.repo.record_outcome(
+            mutation.mutation_id,
+            device_id=principal.device_id,
+            user_id=principal.user_id,
+            entity=mutation.entity,
+            record_id=mutation.id,
+            status=result.status,
+            rev=result.rev,
+            result=msgspec.json.encode(result).decode(),
+        )
 
     async def _settle(self, result: MutationResult) -> None:
         await self.repo.settle(
@@ -320,14 +347,15 @@ class SyncService:
             status="waiting" if rejection.waiting else "rejected",
             problem=problem,
         )
+        if rejection.waiting:
+            self._waiting.add(mutation.id)
+            case_ref = _uuid_or_none(mutation.data.get("case_id"))
+            if case_ref is not None:
+                self._waiting.add(case_ref)
         async with savepoint(self.session):
-            await self.repo.claim(
-                mutation.mutation_id,
-                device_id=principal.device_id,
-                user_id=principal.user_id,
-                entity=mutation.entity,
-                record_id=mutation.id,
-            )
+            if not await self._store_outcome(principal, mutation, result):
+                stored = (await self.repo.outcomes([mutation.mutation_id]))[mutation.mutation_id]
+                return self._replay(mutation.mutation_id, stored.result)
             item_id = uuid.uuid4()
             plain, wrapped = self.vault.new_data_key(item_id)
             case_id = (
@@ -359,7 +387,6 @@ class SyncService:
                     created_at=utcnow(),
                 )
             )
-            await self._settle(result)
         return result
 
     async def _apply(
@@ -407,7 +434,7 @@ class SyncService:
     async def _case_for_write(
         self, principal: Principal, scope: set[uuid.UUID], case_id: uuid.UUID
     ) -> Record:
-        case = await self.repo.record(case_id)
+        case = await self.repo.cached_record(case_id)
         if case is None or case.entity != "case":
             raise Rejected(
                 NotFound(N_("This record's case has not arrived yet; it waits for it.")),
@@ -495,7 +522,7 @@ class SyncService:
         record: Record,
         values: dict[str, Any],
     ) -> MutationResult:
-        case = record if record.entity == "case" else await self.repo.record(record.case_id)
+        case = record if record.entity == "case" else await self.repo.cached_record(record.case_id)
         assert case is not None
         self._check_scope(principal, scope, case)
         key = await self._key(record.case_id)
@@ -701,9 +728,13 @@ class SyncService:
         self, principal: Principal, scope: set[uuid.UUID], record: Record
     ) -> None:
         """Apply what was waiting for this record (or, for a case, for its records)."""
+        if record.id not in self._waiting:
+            return
         waiting = await self.repo.waiting_for(record.id)
         if record.entity == "case":
             waiting += [w for w in await self.repo.waiting_for_case(record.id) if w not in waiting]
+        # What waits on the records released here is released with them.
+        self._waiting |= await self.repo.waiting_among({w.record_id for w in waiting})
         for item in waiting:
             plain = self.vault.unwrap(
                 WrappedKey(wrapped=item.wrapped_key, master_key_id=item.master_key_id), item.id

@@ -352,3 +352,15 @@ async def test_disclosed_wallets_are_checked_but_kept_as_entered(
     assert pulled[good]["facets"]["chains"] == ["ethereum"]
     assert pulled[typo]["facets"]["check"] == "invalid"
     assert pulled[typo]["facets"]["check_code"] == "mixed_case_checksum"
+
+
+async def test_two_devices_creating_the_same_record_at_once_get_applied_and_conflict(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    field = await field_operation(client, accounts)
+    case_id = uuid.uuid4()
+    mine = mutation("case", case_id, case_data(field.operation_id, family_name="Mine"))
+    theirs = mutation("case", case_id, case_data(field.operation_id, family_name="Theirs"))
+    one, two = await asyncio.gather(field.caseworker.push([mine]), field.coordinator.push([theirs]))
+    assert sorted([one[0]["status"], two[0]["status"]]) == ["applied", "conflict"]
+    assert await _count(runtime, Record) == 1
