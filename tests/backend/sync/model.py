@@ -11,7 +11,6 @@ assigned, only the facets of other cases, and never an account.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,7 +127,11 @@ class Model:
 
     def _update(self, m: dict[str, Any], rec: Rec) -> Outcome:
         base = m["base_rev"]
-        kind = "create_create" if base is None else ("update_deleted" if rec.deleted else "update_update")
+        kind = (
+            "create_create"
+            if base is None
+            else ("update_deleted" if rec.deleted else "update_update")
+        )
         changed: dict[str, Any] = {}
         clashed: list[str] = []
         for name, value in m["data"].items():
