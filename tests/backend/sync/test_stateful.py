@@ -402,7 +402,12 @@ def test_devices_converge_with_nothing_lost_or_duplicated(
 
 
 @pytest.mark.slow
-def test_devices_converge_long_run(app: Litestar, runtime: Runtime, database_url: str) -> None:
+def test_devices_converge_long_run(
+    app: Litestar, runtime: Runtime, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    # About 100-200 s: `make test` selects no marker and would run it twice (both databases).
+    if "slow" not in str(request.config.getoption("markexpr")):
+        pytest.skip("the long run: select it with -m slow")
     _run_machine(app, runtime, examples=100, steps=50)
 
 
