@@ -19,6 +19,7 @@ from backend.db.models import (
     Counter,
     DataKey,
     Mutation,
+    OperationMember,
     Quarantined,
     Record,
     ServerState,
@@ -213,6 +214,15 @@ class SyncRepository:
         result = await self.session.execute(select(Record).where(Record.id.in_(list(ids))))
         return {r.id: r for r in result.scalars()}
 
+    async def children_of(self, case_id: uuid.UUID) -> list[Record]:
+        """The live records of a case, the case itself excluded."""
+        result = await self.session.execute(
+            select(Record).where(
+                Record.case_id == case_id, Record.id != case_id, Record.deleted.is_(False)
+            )
+        )
+        return list(result.scalars())
+
     def add_record(self, record: Record) -> None:
         """Stage a new record."""
         self.session.add(record)
@@ -362,10 +372,21 @@ class SyncRepository:
         limit: int,
         offset: int,
     ) -> list[Quarantined]:
-        """Quarantined mutations of these operations, or pushed by these users when unplaced."""
+        """Quarantined mutations of these operations.
+
+        One that names no operation (an update of a record never seen) is shown
+        to the coordinators of every operation its pusher belongs to, and to
+        ``user_ids`` themselves.
+        """
+        members = select(OperationMember.user_id).where(
+            OperationMember.operation_id.in_(list(operations))
+        )
         scope = or_(
             Quarantined.operation_id.in_(list(operations)),
-            and_(Quarantined.operation_id.is_(None), Quarantined.user_id.in_(list(user_ids))),
+            and_(
+                Quarantined.operation_id.is_(None),
+                or_(Quarantined.user_id.in_(list(user_ids)), Quarantined.user_id.in_(members)),
+            ),
         )
         query = select(Quarantined).where(scope)
         if status is not None:

@@ -72,6 +72,7 @@ from backend.sync.schemas import (
     PushRequest,
     QuarantineOut,
 )
+from backend.users.repositories import UserRepository
 
 __all__ = ["SyncService", "nationality_tag"]
 
@@ -166,6 +167,7 @@ class SyncService:
         self.runtime = runtime
         self.repo = SyncRepository(session)
         self.operations = OperationRepository(session)
+        self.users = UserRepository(session)
         self.audit = AuditLog(session, runtime.keyring)
         self.vault = Vault(runtime.keyring)
         self.assessor = ScreeningAssessor(runtime.instruments)
@@ -358,12 +360,7 @@ class SyncService:
                 return self._replay(mutation.mutation_id, stored.result)
             item_id = uuid.uuid4()
             plain, wrapped = self.vault.new_data_key(item_id)
-            case_id = (
-                mutation.id
-                if mutation.entity == "case"
-                else _uuid_or_none(mutation.data.get("case_id"))
-            )
-            operation_id = _uuid_or_none(mutation.data.get("operation_id"))
+            case_id, operation_id = await self._placement(mutation)
             self.repo.add_quarantined(
                 Quarantined(
                     id=item_id,
@@ -388,6 +385,17 @@ class SyncService:
                 )
             )
         return result
+
+    async def _placement(self, mutation: MutationIn) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        """The case and operation a mutation concerns, so its coordinators see it in quarantine."""
+        existing = await self.repo.cached_record(mutation.id)
+        if existing is not None:
+            return existing.case_id, existing.operation_id
+        if mutation.entity == "case":
+            return mutation.id, _uuid_or_none(mutation.data.get("operation_id"))
+        case_id = _uuid_or_none(mutation.data.get("case_id"))
+        case = await self.repo.cached_record(case_id) if case_id is not None else None
+        return case_id, case.operation_id if case is not None else None
 
     async def _apply(
         self, principal: Principal, scope: set[uuid.UUID], mutation: MutationIn
@@ -582,7 +590,12 @@ class SyncService:
             record.facets = msgspec.json.encode(self._facets(record.entity, merged)).decode()
             record.rev = rev
             record.updated_at = utcnow()
+            reassigned = record.entity == "case" and "assigned_to" in changed
+            if reassigned:
+                self._purge_for_former_assignee(record, current.get("assigned_to"))
             self._log(record, "upsert")
+            if reassigned and merged.get("assigned_to"):
+                await self._send_to_assignee(record, merged["assigned_to"])
         return MutationResult(
             mutation_id=mutation.mutation_id,
             status="conflict" if conflicts else "applied",
@@ -713,6 +726,39 @@ class SyncService:
             }
         return {}
 
+    def _purge_for_former_assignee(self, case: Record, former: Any) -> None:
+        """The former assignee's phones drop the case's full data (the creator keeps it)."""
+        former_id = _uuid_or_none(former)
+        if former_id is None or former_id == case.created_by:
+            return
+        self.repo.log_change(
+            ChangeDraft(
+                entity="case",
+                record_id=case.id,
+                operation_id=case.operation_id,
+                rev=case.rev,
+                op="purge",
+                target_user=former_id,
+            )
+        )
+
+    async def _send_to_assignee(self, case: Record, assignee: Any) -> None:
+        """The new assignee's phones receive the records the case already has."""
+        assignee_id = _uuid_or_none(assignee)
+        if assignee_id is None:
+            return
+        for child in await self.repo.children_of(case.id):
+            self.repo.log_change(
+                ChangeDraft(
+                    entity=child.entity,
+                    record_id=child.id,
+                    operation_id=child.operation_id,
+                    rev=child.rev,
+                    op="upsert",
+                    target_user=assignee_id,
+                )
+            )
+
     def _log(self, record: Record, op: str) -> None:
         self.repo.log_change(
             ChangeDraft(
@@ -723,6 +769,24 @@ class SyncService:
                 op=op,
             )
         )
+
+    async def _pusher(
+        self, item: Quarantined, principal: Principal, scope: set[uuid.UUID]
+    ) -> tuple[Principal, set[uuid.UUID]]:
+        """Who pushed a waiting mutation, with their rights: it is applied as theirs."""
+        if item.user_id == principal.user_id:
+            return principal, scope
+        user = await self.users.get(item.user_id)
+        role = Role(user.role) if user is not None and user.disabled_at is None else None
+        pusher = Principal(
+            user_id=item.user_id,
+            username=user.username if user is not None else "",
+            role=role or Role.INVESTIGATOR,  # a disabled or missing account writes nothing
+            token_id=uuid.UUID(int=0),
+            device_id=item.device_id,
+        )
+        their_scope = set(await self.operations.ids_for_member(item.user_id)) if role else set()
+        return pusher, their_scope
 
     async def _release_waiting(
         self, principal: Principal, scope: set[uuid.UUID], record: Record
@@ -745,17 +809,24 @@ class SyncService:
                 ),
                 type=MutationIn,
             )
+            pusher, pusher_scope = await self._pusher(item, principal, scope)
+            item.status = "applied"  # so releasing what waits on it does not pick it up again
             try:
                 async with savepoint(self.session):
-                    result = await self._apply(principal, scope, mutation)
+                    result = await self._apply(pusher, pusher_scope, mutation)
                     await self._settle(result)
             except Rejected as rejection:
-                if rejection.waiting:
-                    continue
-                item.status = "open"
-                item.reason = msgspec.json.encode(problem_for(rejection.error)).decode()
+                item.status = "waiting" if rejection.waiting else "open"
+                if not rejection.waiting:
+                    item.reason = msgspec.json.encode(problem_for(rejection.error)).decode()
+                    await self._settle(
+                        MutationResult(
+                            mutation_id=mutation.mutation_id,
+                            status="rejected",
+                            problem=problem_for(rejection.error),
+                        )
+                    )
                 continue
-            item.status = "applied"
             item.resolved_at = utcnow()
 
     # -- pull -------------------------------------------------------------------------
@@ -790,6 +861,8 @@ class SyncService:
         if gained:  # joined an operation: send what it already holds, then go on
             state.n = sorted(set(state.n) | gained)
             state.h = max(state.h, state.s)
+        # Read first, in this snapshot: every change numbered up to here is visible to it.
+        high = await self.repo.last_seq()
         page: list[Any] = []
         if state.n:
             page = await self.repo.changes_after(
@@ -821,6 +894,10 @@ class SyncService:
                 has_more = True  # the regular log continues from ``s``
         elif page:
             state.s = page[-1].seq
+        if not backfilling and not has_more:
+            # At the end: nothing in scope up to ``high`` is left, so the cursor moves
+            # there (a device that saw nothing does not keep a cursor of 0 forever).
+            state.s = max(state.s, high)
         state.o = sorted(known)
         if changes:
             self.audit.record(
@@ -856,6 +933,11 @@ class SyncService:
         await self._load_keys(cases)
         out: list[Change] = []
         for change in page:
+            if change.op == "purge":  # drop this record (and, for a case, all of it)
+                out.append(
+                    Change(entity=change.entity, id=change.record_id, op="purge", rev=change.rev)
+                )
+                continue
             record = records.get(change.record_id)
             if record is None:
                 continue
@@ -1077,11 +1159,15 @@ class SyncService:
         """Mark a quarantined mutation as dealt with (it stays stored)."""
         scope = await self._coordinated(principal)
         row = await self.repo.quarantined(item_id)
-        if (
-            row is None
-            or (row.operation_id is not None and row.operation_id not in scope)
-            or (row.operation_id is None and row.user_id != principal.user_id)
-        ):
+        unplaced_but_ours = (
+            row is not None
+            and row.operation_id is None
+            and (
+                row.user_id == principal.user_id
+                or bool(scope & set(await self.operations.ids_for_member(row.user_id)))
+            )
+        )
+        if row is None or (row.operation_id not in scope and not unplaced_but_ours):
             raise NotFound(N_("No such quarantined mutation among your operations."))
         row.status = "dismissed"
         row.resolved_by = principal.user_id

@@ -219,6 +219,7 @@ class Model:
                     "case_code": rec.data.get("case_code"),
                     "age_group": "unknown",
                     "assigned_to": assigned,
+                    "nationality_tag": None,  # the model's cases carry no nationality
                 }
                 out[rec.id] = (rec.rev, "facets", facets)
         return out

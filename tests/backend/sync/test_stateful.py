@@ -414,16 +414,6 @@ def test_devices_converge_long_run(
 # -- bugs the machine found its way to, pinned as minimal reproductions --------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "backend/sync/services.py _quarantine: Quarantined.operation_id is taken from "
-        "mutation.data['operation_id'], which only a case create carries; "
-        "repositories.quarantine lists items of the coordinator's operations or, when "
-        "operation_id is NULL, only the caller's own. A caseworker's rejected referral "
-        "and waiting case update are therefore listed to nobody (status open or waiting)."
-    ),
-)
 async def test_a_caseworkers_rejected_and_waiting_mutations_are_listed_to_the_coordinator(
     client: httpx.AsyncClient, accounts: Accounts
 ) -> None:
@@ -445,14 +435,6 @@ async def test_a_caseworkers_rejected_and_waiting_mutations_are_listed_to_the_co
     assert listed == {bad["mutation_id"], early["mutation_id"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "backend/sync/services.py _may_hold/pull: a caseworker gains a case by assignment "
-        "(assigned_to), but only the case's own new revision is logged; the records the "
-        "case already held (a referral) are never sent to the assignee's device."
-    ),
-)
 async def test_a_case_assigned_later_brings_its_records_to_the_assignee(
     client: httpx.AsyncClient, accounts: Accounts
 ) -> None:
@@ -478,15 +460,6 @@ async def test_a_case_assigned_later_brings_its_records_to_the_assignee(
     assert held == {str(case_id), str(referral_id)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "backend/sync/services.py _release_waiting applies waiting mutations with the "
-        "principal and scope of whoever pushed the create, not of who pushed them: a "
-        "caseworker's update, waiting for a case id, is applied to another caseworker's "
-        "case (and any conflict it raises is attributed to the creator's device)."
-    ),
-)
 async def test_a_waiting_mutation_is_applied_with_its_own_pushers_rights(
     client: httpx.AsyncClient, accounts: Accounts
 ) -> None:
