@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.access.policy import may_manage_devices
 from backend.access.principal import Principal
 from backend.access.roles import Role
 from backend.audit.services import AuditEvent, AuditLog, anonymous_denial, audit_side_effect
@@ -456,11 +457,10 @@ class DeviceService:
         An admin may; a coordinator may for members of an operation they belong
         to; everyone may for their own.
         """
-        if principal.role == Role.ADMIN or principal.user_id == owner_id:
-            return True
-        return principal.role == Role.COORDINATOR and await self.devices.shares_operation(
+        shares = principal.role == Role.COORDINATOR and await self.devices.shares_operation(
             owner_id, principal.user_id
         )
+        return may_manage_devices(principal, owner_id=owner_id, shares_operation=shares)
 
     def _out_of_scope(self, principal: Principal, object_type: str, object_id: str) -> NotFound:
         return NotFound(

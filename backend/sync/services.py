@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from backend.access.policy import may_write_case, phone_view
 from backend.access.principal import Principal
 from backend.access.roles import Role
 from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
@@ -455,17 +456,15 @@ class SyncService:
     def _check_scope(principal: Principal, scope: set[uuid.UUID], case: Record) -> None:
         if case.operation_id not in scope:
             raise Rejected(Forbidden(N_("You are not a member of this record's operation.")))
-        if principal.role == Role.CASEWORKER:
-            facets = msgspec.json.decode(case.facets)
-            mine = case.created_by == principal.user_id or facets.get("assigned_to") == str(
-                principal.user_id
-            )
-            if not mine:
-                raise Rejected(
-                    Forbidden(
-                        N_("Only the caseworker who created or was assigned a case writes to it.")
-                    )
+        facets = msgspec.json.decode(case.facets)
+        if not may_write_case(
+            principal, created_by=case.created_by, assigned_to=facets.get("assigned_to")
+        ):
+            raise Rejected(
+                Forbidden(
+                    N_("Only the caseworker who created or was assigned a case writes to it.")
                 )
+            )
 
     async def _create(
         self,
@@ -968,19 +967,14 @@ class SyncService:
     @staticmethod
     def _may_hold(principal: Principal, record: Record, case: Record | None) -> bool | None:
         """What a caller's device may hold of a record: all (True), its facets (False), nothing."""
-        if principal.role == Role.COORDINATOR:
-            return True
-        if record.entity == "account":
-            return None  # accounts never leave coordinator scope
-        if case is None:
-            return None
-        facets = msgspec.json.decode(case.facets)
-        mine = case.created_by == principal.user_id or facets.get("assigned_to") == str(
-            principal.user_id
+        facets = msgspec.json.decode(case.facets) if case is not None else {}
+        view = phone_view(
+            principal,
+            record.entity,
+            case_created_by=case.created_by if case is not None else None,
+            case_assigned_to=facets.get("assigned_to"),
         )
-        if mine:
-            return True
-        return False if record.entity == "case" else None
+        return {"full": True, "facets": False}.get(view)
 
     # -- conflicts and quarantine (coordinators) ----------------------------------------
 

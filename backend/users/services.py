@@ -7,8 +7,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.access.policy import listable_roles
 from backend.access.principal import Principal
-from backend.access.roles import MEMBER_ROLES, Role
+from backend.access.roles import Role
 from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
 from backend.auth.repositories import ThrottleRepository, TokenRepository
 from backend.auth.services import SignIn, normalise_username
@@ -101,11 +102,7 @@ class UserService:
         add to operations (caseworkers and coordinators): who the
         investigators and admins are is none of their business.
         """
-        roles: set[Role] | None = None
-        if principal.role != Role.ADMIN:
-            roles = {r for r in MEMBER_ROLES if role is None or r == role}
-        elif role is not None:
-            roles = {role}
+        roles = listable_roles(principal, asked=role)
         part = normalise_username(username) if username else None
         return await self.users.list(
             roles=roles, username_contains=part, limit=limit, offset=offset
