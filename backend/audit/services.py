@@ -29,7 +29,7 @@ from backend.crypto.keys import KeyFileError, KeyRing
 from backend.db.base import utcnow
 from backend.db.models import AuditEntry
 from backend.db.session import AUDIT_BUFFER, READ_ONLY
-from backend.errors import SideEffect
+from backend.errors import NotFound, SideEffect
 from backend.observability import current_request_id
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Verification",
     "anonymous_denial",
     "audit_side_effect",
+    "refused_as_not_found",
 ]
 
 GENESIS_MAC = bytes(32)
@@ -235,6 +236,30 @@ class AuditLog:
             head_seq=checked or None,
             head_mac=previous.hex() if checked else None,
         )
+
+
+def refused_as_not_found(
+    message: str,
+    *,
+    keyring: KeyRing,
+    action: str,
+    actor_id: uuid.UUID | None,
+    actor_role: str | None,
+    object_type: str,
+    object_id: object,
+    reason: str = "not_found_or_out_of_scope",
+) -> NotFound:
+    """A "not found" answer that records the refusal (existence never leaks; the attempt is audited)."""
+    event = AuditEvent(
+        action=action,
+        outcome="denied",
+        actor_id=actor_id,
+        actor_role=actor_role,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail={"reason": reason},
+    )
+    return NotFound(message, side_effects=[audit_side_effect(event, keyring)])
 
 
 def audit_side_effect(event: AuditEvent, keyring: KeyRing) -> SideEffect:

@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.access.policy import may_manage_devices
 from backend.access.principal import Principal
 from backend.access.roles import Role
-from backend.audit.services import AuditEvent, AuditLog, anonymous_denial, audit_side_effect
+from backend.audit.services import (
+    AuditEvent,
+    AuditLog,
+    anonymous_denial,
+    audit_side_effect,
+    refused_as_not_found,
+)
 from backend.auth.repositories import DeviceRepository, ThrottleRepository, TokenRepository
 from backend.crypto.pseudonyms import pseudonym, pseudonyms_under_every_key
 from backend.db.base import utcnow
@@ -463,22 +469,14 @@ class DeviceService:
         return may_manage_devices(principal, owner_id=owner_id, shares_operation=shares)
 
     def _out_of_scope(self, principal: Principal, object_type: str, object_id: str) -> NotFound:
-        return NotFound(
+        return refused_as_not_found(
             N_("No such device among those you may manage."),
-            side_effects=[
-                audit_side_effect(
-                    AuditEvent(
-                        action=f"{object_type}.devices",
-                        outcome="denied",
-                        actor_id=principal.user_id,
-                        actor_role=principal.role,
-                        object_type=object_type,
-                        object_id=object_id,
-                        detail={"reason": "not_found_or_out_of_scope"},
-                    ),
-                    self.runtime.keyring,
-                )
-            ],
+            keyring=self.runtime.keyring,
+            action=f"{object_type}.devices",
+            actor_id=principal.user_id,
+            actor_role=principal.role,
+            object_type=object_type,
+            object_id=object_id,
         )
 
     async def list_for(self, principal: Principal, owner_id: uuid.UUID) -> list[Device]:

@@ -17,7 +17,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.principal import Principal
-from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.cases.repositories import CaseRepository
 from backend.cases.schemas import CaseDetail, CaseLine, ConflictRef, QuarantineRef, RecordOut
 from backend.crypto.vault import Vault, WrappedKey
@@ -82,22 +82,14 @@ class CaseService:
     def _refused(
         self, principal: Principal, object_type: str, object_id: uuid.UUID, action: str
     ) -> NotFound:
-        return NotFound(
+        return refused_as_not_found(
             N_("No such case among your operations."),
-            side_effects=[
-                audit_side_effect(
-                    AuditEvent(
-                        action=action,
-                        outcome="denied",
-                        actor_id=principal.user_id,
-                        actor_role=principal.role,
-                        object_type=object_type,
-                        object_id=str(object_id),
-                        detail={"reason": "not_found_or_out_of_scope"},
-                    ),
-                    self.runtime.keyring,
-                )
-            ],
+            keyring=self.runtime.keyring,
+            action=action,
+            actor_id=principal.user_id,
+            actor_role=principal.role,
+            object_type=object_type,
+            object_id=object_id,
         )
 
     async def triage(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.principal import Principal
 from backend.access.roles import MEMBER_ROLES, Role
-from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.db.base import utcnow
 from backend.db.models import Operation, OperationMember, User
 from backend.errors import FieldError, NotFound, ValidationFailed
@@ -86,22 +86,15 @@ class OperationService:
         return operation
 
     def _not_found(self, principal: Principal, operation_id: uuid.UUID, action: str) -> NotFound:
-        return NotFound(
+        return refused_as_not_found(
             N_("No such operation among yours."),
-            side_effects=[
-                audit_side_effect(
-                    AuditEvent(
-                        action=action,
-                        outcome="denied",
-                        actor_id=principal.user_id,
-                        actor_role=principal.role,
-                        object_type="operation",
-                        object_id=str(operation_id),
-                        detail={"reason": "not_a_member_or_missing"},
-                    ),
-                    self.runtime.keyring,
-                )
-            ],
+            keyring=self.runtime.keyring,
+            action=action,
+            actor_id=principal.user_id,
+            actor_role=principal.role,
+            object_type="operation",
+            object_id=operation_id,
+            reason="not_a_member_or_missing",
         )
 
     async def get(self, principal: Principal, operation_id: uuid.UUID) -> Operation:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from backend.access.policy import may_write_case, phone_view
 from backend.access.principal import Principal
 from backend.access.roles import Role
-from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.crypto.pseudonyms import pseudonym
 from backend.crypto.vault import DataKey as PlainKey
 from backend.crypto.vault import Vault, WrappedKey
@@ -1043,22 +1043,14 @@ class SyncService:
         scope = await self._coordinated(principal)
         row = await self.repo.conflict(conflict_id, scope)
         if row is None:
-            raise NotFound(
+            raise refused_as_not_found(
                 N_("No such conflict among your operations."),
-                side_effects=[
-                    audit_side_effect(
-                        AuditEvent(
-                            action="sync.conflict.resolve",
-                            outcome="denied",
-                            actor_id=principal.user_id,
-                            actor_role=principal.role,
-                            object_type="conflict",
-                            object_id=str(conflict_id),
-                            detail={"reason": "not_found_or_out_of_scope"},
-                        ),
-                        self.runtime.keyring,
-                    )
-                ],
+                keyring=self.runtime.keyring,
+                action="sync.conflict.resolve",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="conflict",
+                object_id=conflict_id,
             )
         if row.status != "open":
             raise ConflictError(N_("This conflict was already resolved."))

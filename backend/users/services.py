@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.access.policy import listable_roles
 from backend.access.principal import Principal
 from backend.access.roles import Role
-from backend.audit.services import AuditEvent, AuditLog, audit_side_effect
+from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.auth.repositories import ThrottleRepository, TokenRepository
 from backend.auth.services import SignIn, normalise_username
 from backend.db.base import utcnow
 from backend.db.models import User
-from backend.errors import FieldError, NotFound, ValidationFailed
+from backend.errors import FieldError, ValidationFailed
 from backend.i18n import N_
 from backend.runtime import Runtime
 from backend.users.policy import password_problems
@@ -112,22 +112,15 @@ class UserService:
         """An account, for an admin acting on it (else not found, audited)."""
         user = await self.users.get(user_id)
         if user is None:
-            raise NotFound(
+            raise refused_as_not_found(
                 N_("No such account."),
-                side_effects=[
-                    audit_side_effect(
-                        AuditEvent(
-                            action=action,
-                            outcome="denied",
-                            actor_id=actor.user_id if actor else None,
-                            actor_role=actor.role if actor else "cli",
-                            object_type="user",
-                            object_id=str(user_id),
-                            detail={"reason": "not_found"},
-                        ),
-                        self.runtime.keyring,
-                    )
-                ],
+                keyring=self.runtime.keyring,
+                action=action,
+                actor_id=actor.user_id if actor else None,
+                actor_role=actor.role if actor else "cli",
+                object_type="user",
+                object_id=user_id,
+                reason="not_found",
             )
         return user
 
