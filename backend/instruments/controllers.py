@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from backend.access.guards import allow
@@ -68,6 +69,11 @@ class InstrumentController(Controller):
         ),
         responses={
             **problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+            304: ResponseSpec(
+                data_container=None,
+                description="Not modified: the `If-None-Match` ETag is current (no body).",
+                generate_examples=False,
+            ),
         },
         cache_control=CacheControlHeader(private=True, no_cache=True),
     )
