@@ -326,21 +326,22 @@ def users_list(role: str | None, username: str | None, limit: int) -> None:
         click.echo(msgspec.json.encode(line).decode())
 
 
-def _act_on_user(username: str, act: Callable[[Any, Any], Awaitable[str]]) -> None:
-    from backend.auth.services import normalise_username
+def _act_on_user(username: str, action: str, act: Callable[[Any, Any], Awaitable[str]]) -> None:
     from backend.db.session import write_transaction
-    from backend.errors import NotFound
-    from backend.users.repositories import UserRepository
     from backend.users.services import UserService
 
     async def work(runtime: Runtime) -> str:
         async with write_transaction(runtime.db) as session:
-            user = await UserRepository(session).get_by_username(normalise_username(username))
-            if user is None:
-                raise NotFound(f"no account named {username!r}")
-            return await act(UserService(session, runtime), user)
+            service = UserService(session, runtime)
+            user = await service.get(None, action=action, username=username)
+            return await act(service, user)
 
-    click.echo(_run(work))
+    try:
+        click.echo(_run(work))
+    except click.ClickException as exc:
+        if exc.message != "No such account.":
+            raise
+        raise click.ClickException(f"no account named {username!r}") from None
 
 
 @users.command("disable")
@@ -352,7 +353,7 @@ def users_disable(username: str) -> None:
         await service.set_disabled(None, user, disabled=True)
         return f"disabled {user.username}"
 
-    _act_on_user(username, act)
+    _act_on_user(username, "user.disable", act)
 
 
 @users.command("enable")
@@ -364,7 +365,7 @@ def users_enable(username: str) -> None:
         await service.set_disabled(None, user, disabled=False)
         return f"enabled {user.username}"
 
-    _act_on_user(username, act)
+    _act_on_user(username, "user.enable", act)
 
 
 @users.command("unlock")
@@ -376,7 +377,7 @@ def users_unlock(username: str) -> None:
         cleared = await service.unlock(None, user)
         return f"unlocked {user.username} ({cleared} counters cleared)"
 
-    _act_on_user(username, act)
+    _act_on_user(username, "user.unlock", act)
 
 
 @users.command("revoke-tokens")
@@ -388,7 +389,7 @@ def users_revoke_tokens(username: str) -> None:
         revoked = await service.revoke_tokens(None, user)
         return f"revoked {revoked} tokens of {user.username}"
 
-    _act_on_user(username, act)
+    _act_on_user(username, "user.revoke_tokens", act)
 
 
 # -- sync ----------------------------------------------------------------------

@@ -213,6 +213,30 @@ class SyncService:
         values: dict[str, Any] = msgspec.json.decode(plain)
         return values
 
+    @staticmethod
+    def _device_value(key: PlainKey, conflict: Conflict) -> Any:
+        """The value a device sent for a conflicting field, opened under the case's key."""
+        return msgspec.json.decode(
+            key.open(
+                conflict.device_value,
+                table="sync_conflicts",
+                column="device_value",
+                row_id=str(conflict.id),
+            )
+        )
+
+    def _quarantined_mutation(self, item: Quarantined) -> MutationIn:
+        """A quarantined mutation as the device sent it, opened under the item's own key."""
+        plain = self.vault.unwrap(
+            WrappedKey(wrapped=item.wrapped_key, master_key_id=item.master_key_id), item.id
+        )
+        return msgspec.json.decode(
+            plain.open(
+                item.payload, table="sync_quarantine", column="payload", row_id=str(item.id)
+            ),
+            type=MutationIn,
+        )
+
     # -- push -------------------------------------------------------------------------
 
     async def push(self, principal: Principal, request: PushRequest) -> list[MutationResult]:
@@ -799,15 +823,7 @@ class SyncService:
         # What waits on the records released here is released with them.
         self._waiting |= await self.repo.waiting_among({w.record_id for w in waiting})
         for item in waiting:
-            plain = self.vault.unwrap(
-                WrappedKey(wrapped=item.wrapped_key, master_key_id=item.master_key_id), item.id
-            )
-            mutation = msgspec.json.decode(
-                plain.open(
-                    item.payload, table="sync_quarantine", column="payload", row_id=str(item.id)
-                ),
-                type=MutationIn,
-            )
+            mutation = self._quarantined_mutation(item)
             pusher, pusher_scope = await self._pusher(item, principal, scope)
             item.status = "applied"  # so releasing what waits on it does not pick it up again
             try:
@@ -996,14 +1012,7 @@ class SyncService:
             record = records.get(row.record_id)
             device_value = server_value = None
             if key is not None:
-                device_value = msgspec.json.decode(
-                    key.open(
-                        row.device_value,
-                        table="sync_conflicts",
-                        column="device_value",
-                        row_id=str(row.id),
-                    )
-                )
+                device_value = self._device_value(key, row)
                 if record is not None:
                     server_value = self._open(key, record).get(row.field)
             out.append(
@@ -1059,14 +1068,7 @@ class SyncService:
             key = await self._key(row.case_id)
             if record is None or key is None:
                 raise ConflictError(N_("The record is gone; keep the server's value."))
-            value = msgspec.json.decode(
-                key.open(
-                    row.device_value,
-                    table="sync_conflicts",
-                    column="device_value",
-                    row_id=str(row.id),
-                )
-            )
+            value = self._device_value(key, row)
             current = self._open(key, record)
             revs: dict[str, int] = msgspec.json.decode(record.field_revs)
             record.rev += 1
@@ -1106,14 +1108,7 @@ class SyncService:
         )
         out = []
         for row in rows:
-            plain = self.vault.unwrap(
-                WrappedKey(wrapped=row.wrapped_key, master_key_id=row.master_key_id), row.id
-            )
-            payload = msgspec.json.decode(
-                plain.open(
-                    row.payload, table="sync_quarantine", column="payload", row_id=str(row.id)
-                )
-            )
+            payload = msgspec.to_builtins(self._quarantined_mutation(row))
             out.append(
                 QuarantineOut(
                     id=row.id,

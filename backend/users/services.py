@@ -108,9 +108,19 @@ class UserService:
             roles=roles, username_contains=part, limit=limit, offset=offset
         )
 
-    async def get(self, actor: Principal | None, user_id: uuid.UUID, *, action: str) -> User:
-        """An account, for an admin acting on it (else not found, audited)."""
-        user = await self.users.get(user_id)
+    async def get(
+        self,
+        actor: Principal | None,
+        user_id: uuid.UUID | None = None,
+        *,
+        action: str,
+        username: str | None = None,
+    ) -> User:
+        """An account, by id or by username, for an admin acting on it (else not found, audited)."""
+        if user_id is not None:
+            user = await self.users.get(user_id)
+        else:
+            user = await self.users.get_by_username(normalise_username(username or ""))
         if user is None:
             raise refused_as_not_found(
                 N_("No such account."),
@@ -119,7 +129,7 @@ class UserService:
                 actor_id=actor.user_id if actor else None,
                 actor_role=actor.role if actor else "cli",
                 object_type="user",
-                object_id=user_id,
+                object_id=user_id or (username or "")[:64],
                 reason="not_found",
             )
         return user
