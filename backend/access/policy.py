@@ -15,15 +15,21 @@ from backend.access.principal import Principal
 from backend.access.roles import MEMBER_ROLES, Role
 
 __all__ = [
+    "PhoneScope",
     "PhoneView",
     "listable_roles",
     "may_manage_devices",
     "may_write_case",
+    "phone_scope",
     "phone_view",
 ]
 
 #: What a phone may hold of a record: all of it, the case's facets only, or nothing.
 PhoneView = Literal["full", "facets", "none"]
+
+#: What a caller's phones may hold of their operations, as a whole (pull applies it in SQL):
+#: everything (``operation``), or ``own`` (see :func:`phone_view`), or nothing.
+PhoneScope = Literal["operation", "own", "nothing"]
 
 
 def _holds_case(principal: Principal, *, created_by: uuid.UUID, assigned_to: str | None) -> bool:
@@ -64,6 +70,17 @@ def phone_view(
     if _holds_case(principal, created_by=case_created_by, assigned_to=case_assigned_to):
         return "full"
     return "facets" if entity == "case" else "none"
+
+
+def phone_scope(principal: Principal) -> PhoneScope:
+    """:func:`phone_view` for every record at once, as pull's query applies it.
+
+    ``own``: in full, the cases the caller created or was assigned and their
+    records, accounts excepted; of other cases, the case record (its facets).
+    """
+    if principal.role == Role.COORDINATOR:
+        return "operation"
+    return "own" if principal.role == Role.CASEWORKER else "nothing"
 
 
 def may_manage_devices(

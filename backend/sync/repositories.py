@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import case as sa_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
+from backend.access.policy import PhoneScope
 from backend.db.base import utcnow
 from backend.db.models import (
     Change,
@@ -29,9 +32,16 @@ from backend.db.statements import dialect_insert, insert_if_absent, rowcount
 __all__ = [
     "CHANGE_BUFFER",
     "ChangeDraft",
+    "PageRow",
+    "RecordBrief",
     "SyncRepository",
     "seal_changes",
 ]
+
+_CHANGES = cast(Table, Change.__table__)
+_KEYS = cast(Table, DataKey.__table__)
+_MUTATIONS = cast(Table, Mutation.__table__)
+_RECORDS = cast(Table, Record.__table__)
 
 #: ``session.info`` key under which a transaction's changes wait for their numbers.
 CHANGE_BUFFER = "lantern.sync.changes"
@@ -102,19 +112,50 @@ def seal_changes(session: Session) -> None:
     ).scalar_one()
     now = utcnow()
     first = int(top) - len(drafts) + 1
-    session.add_all(
-        Change(
-            seq=first + n,
-            entity=d.entity,
-            record_id=d.record_id,
-            operation_id=d.operation_id,
-            rev=d.rev,
-            op=d.op,
-            target_user=d.target_user,
-            at=now,
-        )
-        for n, d in enumerate(drafts)
+    session.execute(
+        insert(_CHANGES),
+        [
+            {
+                "seq": first + n,
+                "entity": d.entity,
+                "record_id": d.record_id,
+                "operation_id": d.operation_id,
+                "rev": d.rev,
+                "op": d.op,
+                "target_user": d.target_user,
+                "at": now,
+            }
+            for n, d in enumerate(drafts)
+        ],
     )
+
+
+class RecordBrief(NamedTuple):
+    """A record's placement and ownership, without its body."""
+
+    id: uuid.UUID
+    entity: str
+    case_id: uuid.UUID
+    operation_id: uuid.UUID
+    created_by: uuid.UUID
+    facets: str
+
+
+class PageRow(NamedTuple):
+    """One change of a pull page, joined to its record (``None`` where the record is gone)."""
+
+    seq: int
+    entity: str
+    record_id: uuid.UUID
+    op: str
+    rev: int
+    record_entity: str | None
+    case_id: uuid.UUID | None
+    record_rev: int | None
+    deleted: bool | None
+    facets: str | None
+    full: bool | None
+    body: bytes | None
 
 
 class SyncRepository:
@@ -158,6 +199,85 @@ class SyncRepository:
             query = query.where(Change.seq <= up_to)
         result = await self.session.execute(query.order_by(Change.seq).limit(limit))
         return list(result.scalars())
+
+    async def page(
+        self,
+        *,
+        after: int,
+        up_to: int | None,
+        operations: Collection[uuid.UUID],
+        user_id: uuid.UUID,
+        scope: PhoneScope,
+        limit: int,
+    ) -> list[PageRow]:
+        """A page of changes in a device's scope, with what rendering them needs, oldest first.
+
+        One statement, columns only: each change with its record and the
+        record's case. ``scope`` is the caller's from ``access.policy.phone_scope``:
+        ``own`` holds in full the cases the caller created or was assigned, only
+        the case row (facets) of the others, and never an account; the rows it
+        may not hold are left out here, in SQL, and so is their body.
+        """
+        records, cases = _RECORDS.alias("r"), _RECORDS.alias("k")
+        changes, record, case = _CHANGES.c, records.c, cases.c
+        query = (
+            select(
+                changes.seq,
+                changes.entity,
+                changes.record_id,
+                changes.op,
+                changes.rev,
+                record.entity,
+                record.case_id,
+                record.rev,
+                record.deleted,
+                record.facets,
+            )
+            .select_from(
+                _CHANGES.outerjoin(records, record.id == changes.record_id).outerjoin(
+                    cases, case.id == record.case_id
+                )
+            )
+            .where(
+                changes.seq > after,
+                or_(
+                    and_(changes.operation_id.in_(list(operations)), changes.target_user.is_(None)),
+                    changes.target_user == user_id,
+                ),
+            )
+        )
+        if scope == "operation":
+            query = query.add_columns(literal(True), record.body)
+        else:
+            holds = or_(case.created_by == user_id, case.assigned_to == user_id)
+            query = query.add_columns(holds, sa_case((holds, record.body))).where(
+                or_(
+                    changes.op == "purge",
+                    and_(
+                        record.entity != "account",
+                        case.id.is_not(None),
+                        or_(record.entity == "case", holds),
+                    ),
+                )
+            )
+        if up_to is not None:
+            query = query.where(changes.seq <= up_to)
+        result = await self.session.execute(query.order_by(changes.seq).limit(limit))
+        return [PageRow._make(row) for row in result]
+
+    async def wrapped_keys(
+        self, owners: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[bytes, str]]:
+        """Wrapped data keys by owner, columns only."""
+        if not owners:
+            return {}
+        keys = _KEYS.c
+        result = await self.session.execute(
+            select(keys.owner_id, keys.wrapped, keys.master_key_id).where(
+                keys.owner_id.in_(list(owners))
+            )
+        )
+        return {owner: (wrapped, kid) for owner, wrapped, kid in result}
 
     async def state(self, key: str) -> str | None:
         """A value of ``server_state``."""
@@ -226,6 +346,46 @@ class SyncRepository:
     def add_record(self, record: Record) -> None:
         """Stage a new record."""
         self.session.add(record)
+
+    async def briefs(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, RecordBrief]:
+        """What a push needs to know of records that may exist: columns only, no ORM objects."""
+        if not ids:
+            return {}
+        table = _RECORDS
+        result = await self.session.execute(
+            select(
+                table.c.id,
+                table.c.entity,
+                table.c.case_id,
+                table.c.operation_id,
+                table.c.created_by,
+                table.c.facets,
+            ).where(table.c.id.in_(list(ids)))
+        )
+        return {row.id: RecordBrief(*row) for row in result}
+
+    async def insert_outcomes(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Store outcomes in one statement; the ids stored (an id already taken is skipped)."""
+        rows = sorted(rows, key=lambda r: r["mutation_id"])  # one lock order for everyone
+        statement = (
+            dialect_insert(self.session)(_MUTATIONS)
+            .on_conflict_do_nothing()
+            .returning(_MUTATIONS.c.mutation_id)
+        )
+        result = await self.session.execute(statement, rows)
+        return set(result.scalars())
+
+    async def insert_records(
+        self, keys: list[dict[str, Any]], records: list[dict[str, Any]]
+    ) -> set[uuid.UUID]:
+        """Store new data keys and records in one statement each; the record ids stored."""
+        if keys:
+            await self.session.execute(insert(_KEYS), sorted(keys, key=lambda r: r["owner_id"]))
+        statement = (
+            dialect_insert(self.session)(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.id)
+        )
+        result = await self.session.execute(statement, sorted(records, key=lambda r: r["id"]))
+        return set(result.scalars())
 
     async def data_keys(self, owners: Collection[uuid.UUID]) -> dict[uuid.UUID, DataKey]:
         """Wrapped data keys by owner (case) id."""

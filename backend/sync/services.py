@@ -22,7 +22,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import event
@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from backend.access.policy import may_write_case, phone_view
+from backend.access.policy import may_write_case, phone_scope
 from backend.access.principal import Principal
 from backend.access.roles import Role
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
@@ -61,7 +61,14 @@ from backend.problems import problem_for
 from backend.runtime import Runtime
 from backend.screenings.services import ScreeningAssessor
 from backend.sync.entities import ENTITIES, IMMUTABLE, REQUIRED
-from backend.sync.repositories import CHANGE_BUFFER, ChangeDraft, SyncRepository, seal_changes
+from backend.sync.repositories import (
+    CHANGE_BUFFER,
+    ChangeDraft,
+    PageRow,
+    RecordBrief,
+    SyncRepository,
+    seal_changes,
+)
 from backend.sync.schemas import (
     MAX_BATCH,
     Change,
@@ -175,6 +182,8 @@ class SyncService:
         self._keys: dict[uuid.UUID, PlainKey] = {}
         #: Record and case ids with mutations waiting for them (checked once per batch).
         self._waiting: set[uuid.UUID] = set()
+        #: Wrapped keys of cases the fast path is about to create.
+        self._new_keys: dict[uuid.UUID, WrappedKey] = {}
 
     # -- keys and sealing -------------------------------------------------------------
 
@@ -268,18 +277,26 @@ class SyncService:
         }
         ids = {m.id for m in request.mutations}
         self._waiting = await self.repo.waiting_among(ids)
-        tally = _Tally()
-        results: list[MutationResult] = []
-        for mutation in request.mutations:
+        results: dict[int, MutationResult] = {}
+        for index, mutation in enumerate(request.mutations):
             stored = seen.get(mutation.mutation_id)
             if stored is not None:
-                result = self._replay(mutation.mutation_id, stored)
-            else:
-                result = await self._push_one(principal, scope, mutation)
-                if result.status != "duplicate":
-                    seen[mutation.mutation_id] = msgspec.json.encode(result).decode()
+                results[index] = self._replay(mutation.mutation_id, stored)
+        results.update(await self._push_bulk(principal, scope, request.mutations, results))
+        tally = _Tally()
+        for index, mutation in enumerate(request.mutations):
+            result = results.get(index)
+            if result is None:
+                stored = seen.get(mutation.mutation_id)
+                if stored is not None:  # the same id earlier in this batch
+                    result = self._replay(mutation.mutation_id, stored)
+                else:
+                    result = await self._push_one(principal, scope, mutation)
+                    if result.status != "duplicate":
+                        seen[mutation.mutation_id] = msgspec.json.encode(result).decode()
+                results[index] = result
             tally.add(result.status)
-            results.append(result)
+        ordered = [results[index] for index in range(len(request.mutations))]
         self.audit.record(
             AuditEvent(
                 action="sync.push",
@@ -289,7 +306,217 @@ class SyncService:
                 detail={"mutations": len(request.mutations), **tally.counts},
             )
         )
+        return ordered
+
+    async def _push_bulk(
+        self,
+        principal: Principal,
+        scope: set[uuid.UUID],
+        mutations: list[MutationIn],
+        settled: Mapping[int, MutationResult],
+    ) -> dict[int, MutationResult]:
+        """The fast path: apply the batch's plain creates in a few statements.
+
+        A create qualifies when it is valid, complete, new, in scope, waits for
+        nothing, and nothing before it in the batch that takes the slow path
+        touches its record or case. Those are written with one statement per
+        table, inside one savepoint. If anything there fails (an id taken by a
+        concurrent push, a record created at the same moment), the savepoint is
+        undone and every mutation takes the slow path: one savepoint each.
+
+        Returns:
+            The results of the mutations applied here, by their index in the batch.
+        """
+        planned = await self._plan_bulk(principal, scope, mutations, settled)
+        if not planned:
+            return {}
+        assert principal.device_id is not None
+        now = utcnow()
+        outcomes, keys, records = [], [], []
+        results: dict[int, MutationResult] = {}
+        for index, mutation, row in planned:
+            result = MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=1)
+            results[index] = result
+            outcomes.append(
+                {
+                    "mutation_id": mutation.mutation_id,
+                    "device_id": principal.device_id,
+                    "user_id": principal.user_id,
+                    "entity": mutation.entity,
+                    "record_id": mutation.id,
+                    "status": "applied",
+                    "rev": 1,
+                    "result": msgspec.json.encode(result).decode(),
+                    "received_at": now,
+                }
+            )
+            records.append({**row, "created_at": now, "updated_at": now})
+            wrapped = self._new_keys.get(mutation.id) if mutation.entity == "case" else None
+            if wrapped is not None:
+                keys.append(
+                    {
+                        "owner_id": mutation.id,
+                        "wrapped": wrapped.wrapped,
+                        "master_key_id": wrapped.master_key_id,
+                        "created_at": now,
+                    }
+                )
+        try:
+            async with savepoint(self.session):
+                stored = await self.repo.insert_outcomes(outcomes)
+                if len(stored) != len(outcomes):
+                    raise _BulkFailed
+                inserted = await self.repo.insert_records(keys, records)
+                if len(inserted) != len(records):
+                    raise _BulkFailed
+                for _, mutation, row in planned:
+                    self.repo.log_change(
+                        ChangeDraft(
+                            entity=mutation.entity,
+                            record_id=mutation.id,
+                            operation_id=row["operation_id"],
+                            rev=1,
+                            op="upsert",
+                        )
+                    )
+        except (_BulkFailed, IntegrityError):
+            for owner in self._new_keys:
+                self._keys.pop(owner, None)
+            return {}
+        finally:
+            self._new_keys = {}
         return results
+
+    async def _plan_bulk(
+        self,
+        principal: Principal,
+        scope: set[uuid.UUID],
+        mutations: list[MutationIn],
+        settled: Mapping[int, MutationResult],
+    ) -> list[tuple[int, MutationIn, dict[str, Any]]]:
+        """Which mutations the fast path takes, each with the record row it writes."""
+        wanted: set[uuid.UUID] = set()
+        for mutation in mutations:
+            wanted.add(mutation.id)
+            case_ref = _uuid_or_none(mutation.data.get("case_id"))
+            if case_ref is not None:
+                wanted.add(case_ref)
+        existing = await self.repo.briefs(wanted)
+        known_keys = await self.repo.data_keys(
+            {b.id for b in existing.values() if b.entity == "case"}
+        )
+        self._new_keys = {}
+        planned: list[tuple[int, MutationIn, dict[str, Any]]] = []
+        slow: set[uuid.UUID] = set()  # records and cases the slow path touches
+        ids_seen: set[uuid.UUID] = set()
+        new_cases: dict[uuid.UUID, uuid.UUID] = {}  # case id -> operation id
+        for index, mutation in enumerate(mutations):
+            if index in settled:
+                continue
+            row = self._bulk_row(
+                principal, scope, mutation, existing, known_keys, new_cases, slow, ids_seen
+            )
+            ids_seen.add(mutation.mutation_id)
+            if row is None:
+                slow.add(mutation.id)
+                case_ref = _uuid_or_none(mutation.data.get("case_id"))
+                if case_ref is not None:
+                    slow.add(case_ref)
+                continue
+            planned.append((index, mutation, row))
+        return planned
+
+    def _bulk_row(
+        self,
+        principal: Principal,
+        scope: set[uuid.UUID],
+        mutation: MutationIn,
+        existing: Mapping[uuid.UUID, RecordBrief],
+        known_keys: Mapping[uuid.UUID, DataKey],
+        new_cases: dict[uuid.UUID, uuid.UUID],
+        slow: set[uuid.UUID],
+        ids_seen: set[uuid.UUID],
+    ) -> dict[str, Any] | None:
+        """The record row of a plain create, or ``None`` if it takes the slow path."""
+        if (
+            mutation.op != "upsert"
+            or mutation.base_rev
+            or mutation.mutation_id in ids_seen
+            or mutation.id in existing
+            or mutation.id in slow
+            or mutation.id in new_cases
+            or mutation.id in self._waiting
+        ):
+            return None
+        try:
+            values = self._validated(mutation)
+        except Rejected:
+            return None
+        if any(values.get(f) is None for f in REQUIRED[mutation.entity]):
+            return None
+        if mutation.entity == "case":
+            operation_id = uuid.UUID(str(values["operation_id"]))
+            if operation_id not in scope:
+                return None
+            case_id = mutation.id
+            key = self._bulk_case_key(case_id)
+        else:
+            case_id = uuid.UUID(str(values["case_id"]))
+            if case_id in slow or case_id in self._waiting:
+                return None
+            if case_id in new_cases:
+                operation_id = new_cases[case_id]
+            else:
+                case = existing.get(case_id)
+                if case is None or case.entity != "case" or case.id in self._new_keys:
+                    return None
+                try:
+                    self._check_scope(principal, scope, case)
+                except Rejected:
+                    return None
+                operation_id = case.operation_id
+            key_found = self._keys.get(case_id) or self._unwrapped(case_id, known_keys)
+            if key_found is None:
+                return None
+            key = key_found
+        try:
+            values = self._assessed(mutation, values)
+        except Rejected:
+            return None
+        facets, assigned = self._readable(mutation.entity, values)
+        if mutation.entity == "case":
+            new_cases[case_id] = operation_id
+        return {
+            "id": mutation.id,
+            "entity": mutation.entity,
+            "case_id": case_id,
+            "operation_id": operation_id,
+            "created_by": principal.user_id,
+            "created_by_mutation": mutation.mutation_id,
+            "rev": 1,
+            "schema_version": mutation.schema_version,
+            "body": self._seal(key, mutation.id, values),
+            "field_revs": msgspec.json.encode(dict.fromkeys(values, 1)).decode(),
+            "facets": facets,
+            "assigned_to": assigned,
+            "deleted": False,
+        }
+
+    def _bulk_case_key(self, case_id: uuid.UUID) -> PlainKey:
+        plain, wrapped = self.vault.new_data_key(case_id)
+        self._new_keys[case_id] = wrapped
+        self._keys[case_id] = plain
+        return plain
+
+    def _unwrapped(
+        self, case_id: uuid.UUID, known_keys: Mapping[uuid.UUID, DataKey]
+    ) -> PlainKey | None:
+        stored = known_keys.get(case_id)
+        if stored is None:
+            return None
+        wrapped = WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id)
+        self._keys[case_id] = self.vault.unwrap(wrapped, case_id)
+        return self._keys[case_id]
 
     @staticmethod
     def _replay(mutation_id: uuid.UUID, stored: str) -> MutationResult:
@@ -477,7 +704,9 @@ class SyncService:
         return case
 
     @staticmethod
-    def _check_scope(principal: Principal, scope: set[uuid.UUID], case: Record) -> None:
+    def _check_scope(
+        principal: Principal, scope: set[uuid.UUID], case: Record | RecordBrief
+    ) -> None:
         if case.operation_id not in scope:
             raise Rejected(Forbidden(N_("You are not a member of this record's operation.")))
         facets = msgspec.json.decode(case.facets)
@@ -522,7 +751,8 @@ class SyncService:
             if found is None:
                 raise Rejected(NotFound(N_("This case has been erased.")))
             key = found
-        values = await self._with_assessment(mutation, values, {})
+        values = self._assessed(mutation, values, {})
+        facets, assigned = self._readable(mutation.entity, values)
         record = Record(
             id=mutation.id,
             entity=mutation.entity,
@@ -534,7 +764,8 @@ class SyncService:
             schema_version=mutation.schema_version,
             body=self._seal(key, mutation.id, values),
             field_revs=msgspec.json.encode(dict.fromkeys(values, 1)).decode(),
-            facets=msgspec.json.encode(self._facets(mutation.entity, values)).decode(),
+            facets=facets,
+            assigned_to=assigned,
             deleted=False,
             created_at=now,
             updated_at=now,
@@ -603,14 +834,14 @@ class SyncService:
         rev = record.rev
         if changed:
             rev = record.rev + 1
-            merged = await self._with_assessment(mutation, {**current, **changed}, current)
+            merged = self._assessed(mutation, {**current, **changed}, current)
             for name in changed:
                 revs[name] = rev
             for name in merged.keys() - current.keys() - changed.keys():
                 revs[name] = rev  # server-made fields (an assessment)
             record.body = self._seal(key, record.id, merged)
             record.field_revs = msgspec.json.encode(revs).decode()
-            record.facets = msgspec.json.encode(self._facets(record.entity, merged)).decode()
+            record.facets, record.assigned_to = self._readable(record.entity, merged)
             record.rev = rev
             record.updated_at = utcnow()
             reassigned = record.entity == "case" and "assigned_to" in changed
@@ -686,13 +917,16 @@ class SyncService:
             self._log(record, "delete")
         return MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=record.rev)
 
-    async def _with_assessment(
-        self, mutation: MutationIn, values: dict[str, Any], before: Mapping[str, Any]
+    def _assessed(
+        self,
+        mutation: MutationIn,
+        values: dict[str, Any],
+        before: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A screening completed by this mutation is assessed now; the result syncs back."""
         if mutation.entity != "screening" or not values.get("completed_at"):
             return values
-        if before.get("completed_at"):
+        if before and before.get("completed_at"):
             return values
         completed = values["completed_at"]
         as_of = dt.datetime.fromisoformat(str(completed)).date()
@@ -707,6 +941,11 @@ class SyncService:
         except ValidationFailed as exc:
             raise Rejected(exc) from None
         return {**values, "assessment": msgspec.to_builtins(assessment)}
+
+    def _readable(self, entity: str, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
+        """The columns kept readable beside a sealed body: its facets, and a case's assignee."""
+        assigned = _uuid_or_none(values.get("assigned_to")) if entity == "case" else None
+        return msgspec.json.encode(self._facets(entity, values)).decode(), assigned
 
     def _facets(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """The non-identifying values triage filters on, kept readable.
@@ -878,28 +1117,30 @@ class SyncService:
             state.h = max(state.h, state.s)
         # Read first, in this snapshot: every change numbered up to here is visible to it.
         high = await self.repo.last_seq()
-        page: list[Any] = []
+        where = phone_scope(principal)
         if state.n:
-            page = await self.repo.changes_after(
+            page = await self.repo.page(
                 after=state.b,
                 up_to=state.h,
                 operations=set(state.n) & scope,
                 user_id=principal.user_id,
+                scope=where,
                 limit=limit + 1,
             )
             backfilling = True
         else:
-            page = await self.repo.changes_after(
+            page = await self.repo.page(
                 after=state.s,
                 up_to=None,
                 operations=known,
                 user_id=principal.user_id,
+                scope=where,
                 limit=limit + 1,
             )
             backfilling = False
         has_more = len(page) > limit
         page = page[:limit]
-        changes += await self._render(principal, page)
+        changes += await self._render(page)
         if backfilling:
             if page and has_more:
                 state.b = page[-1].seq
@@ -942,55 +1183,48 @@ class SyncService:
         self.audit.record(AuditEvent(action="sync.new_epoch", detail={"epoch": epoch}))
         return epoch
 
-    async def _render(self, principal: Principal, page: list[Any]) -> list[Change]:
-        records = await self.repo.records({c.record_id for c in page})
-        cases = await self.repo.records({r.case_id for r in records.values()})
-        await self._load_keys(cases)
+    async def _render(self, page: list[PageRow]) -> list[Change]:
+        """Changes as a device receives them; bodies go out as the JSON they were sealed as."""
+        wanted = {
+            row.case_id
+            for row in page
+            if row.full and row.body is not None and row.case_id is not None
+        } - self._keys.keys()
+        for owner, (wrapped, kid) in (await self.repo.wrapped_keys(wanted)).items():
+            self._keys[owner] = self.vault.unwrap(
+                WrappedKey(wrapped=wrapped, master_key_id=kid), owner
+            )
         out: list[Change] = []
-        for change in page:
-            if change.op == "purge":  # drop this record (and, for a case, all of it)
+        for row in page:
+            if row.op == "purge":  # drop this record (and, for a case, all of it)
+                out.append(Change(entity=row.entity, id=row.record_id, op="purge", rev=row.rev))
+                continue
+            if row.record_entity is None or row.record_rev is None:
+                continue  # gone (an erased case's records)
+            if row.deleted or row.op == "delete":
                 out.append(
-                    Change(entity=change.entity, id=change.record_id, op="purge", rev=change.rev)
+                    Change(entity=row.record_entity, id=row.record_id, op="delete", rev=row.rev)
                 )
                 continue
-            record = records.get(change.record_id)
-            if record is None:
-                continue
-            case = cases.get(record.case_id)
-            full = self._may_hold(principal, record, case)
-            if full is None:
-                continue
-            if record.deleted or change.op == "delete":
-                out.append(Change(entity=record.entity, id=record.id, op="delete", rev=change.rev))
-                continue
-            if change.rev < record.rev:
+            if row.rev < row.record_rev:
                 continue  # a later change of this record follows in the log
-            facets = msgspec.json.decode(record.facets)
-            key = self._keys.get(record.case_id)
-            data = self._open(key, record) if full and key is not None else None
+            key = self._keys.get(row.case_id) if row.case_id is not None else None
+            data: Any = None
+            if row.full and row.body is not None and key is not None:
+                data = msgspec.Raw(
+                    key.open(row.body, table=_RECORDS, column="body", row_id=str(row.record_id))
+                )
             out.append(
                 Change(
-                    entity=record.entity,
-                    id=record.id,
+                    entity=row.record_entity,
+                    id=row.record_id,
                     op="upsert",
-                    rev=record.rev,
+                    rev=row.record_rev,
                     data=data,
-                    facets=facets,
+                    facets=cast(Any, msgspec.Raw((row.facets or "{}").encode())),
                 )
             )
         return out
-
-    @staticmethod
-    def _may_hold(principal: Principal, record: Record, case: Record | None) -> bool | None:
-        """What a caller's device may hold of a record: all (True), its facets (False), nothing."""
-        facets = msgspec.json.decode(case.facets) if case is not None else {}
-        view = phone_view(
-            principal,
-            record.entity,
-            case_created_by=case.created_by if case is not None else None,
-            case_assigned_to=facets.get("assigned_to"),
-        )
-        return {"full": True, "facets": False}.get(view)
 
     # -- conflicts and quarantine (coordinators) ----------------------------------------
 
@@ -1070,16 +1304,22 @@ class SyncService:
                 raise ConflictError(N_("The record is gone; keep the server's value."))
             value = self._device_value(key, row)
             current = self._open(key, record)
+            former = current.get(row.field)
             revs: dict[str, int] = msgspec.json.decode(record.field_revs)
             record.rev += 1
             current[row.field] = value
             revs[row.field] = record.rev
             record.body = self._seal(key, record.id, current)
             record.field_revs = msgspec.json.encode(revs).decode()
-            record.facets = msgspec.json.encode(self._facets(record.entity, current)).decode()
+            record.facets, record.assigned_to = self._readable(record.entity, current)
             record.deleted = False
             record.updated_at = utcnow()
+            reassigned = record.entity == "case" and row.field == "assigned_to" and former != value
+            if reassigned:
+                self._purge_for_former_assignee(record, former)
             self._log(record, "upsert")
+            if reassigned and value:
+                await self._send_to_assignee(record, value)
         row.status = "resolved"
         row.resolution = keep
         row.resolved_by = principal.user_id
@@ -1194,6 +1434,10 @@ def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
     except InvalidValue as exc:
         return {"check": "invalid", "check_code": exc.code, "check_reason": exc.reason}
     return {"check": "valid", "chains": chains}
+
+
+class _BulkFailed(Exception):
+    """The fast path met a concurrent push: undo it, take the slow path."""
 
 
 class _AlreadyClaimed(Exception):

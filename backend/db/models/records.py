@@ -45,6 +45,9 @@ class Record(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     field_revs: Mapped[str] = mapped_column(Text, default="{}")
     facets: Mapped[str] = mapped_column(Text, default="{}")
+    #: Of a case: the caseworker it is assigned to (besides its creator, the one
+    #: whose phones hold it in full). Pull applies that scope in SQL with it.
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(default=None)
     deleted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

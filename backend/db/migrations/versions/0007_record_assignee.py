@@ -1,0 +1,50 @@
+"""a case's assignee as a column, so pull applies a caseworker's scope in SQL
+
+Revision ID: 0007
+Revises: 0003
+Create Date: 2026-11-30 08:10:00
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0003"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sync_records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("assigned_to", sa.Uuid(), nullable=True))
+    records = sa.table(
+        "sync_records",
+        sa.column("id", sa.Uuid()),
+        sa.column("entity", sa.String()),
+        sa.column("facets", sa.Text()),
+        sa.column("assigned_to", sa.Uuid()),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(records.c.id, records.c.facets).where(records.c.entity == "case")
+    ).all()
+    for record_id, facets in rows:
+        assigned = json.loads(facets or "{}").get("assigned_to")
+        if assigned:
+            import uuid
+
+            bind.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(assigned_to=uuid.UUID(assigned))
+            )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sync_records", schema=None) as batch_op:
+        batch_op.drop_column("assigned_to")
