@@ -22,6 +22,7 @@ from backend.db.models import Change, Mutation, Record
 from backend.db.session import read_transaction
 from backend.runtime import Runtime
 from tests.backend.sync.support import (
+    Device,
     case_data,
     field_operation,
     full_case,
@@ -148,3 +149,42 @@ async def test_a_caseworkers_pull_pages_are_full_of_what_they_may_hold(
     assert sum(pages) == 10
     assert pages[:3] == [3, 3, 3], pages
     assert pages[3] in (1, 0)
+
+
+async def test_taking_a_devices_assignee_in_a_conflict_moves_the_case_between_phones(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    """Resolving a conflict on ``assigned_to`` is a reassignment: the former assignee's phones drop it."""
+    field = await field_operation(client, accounts)
+    helper = await accounts.create("caseworker")
+    await client.post(
+        f"/api/v1/operations/{field.operation_id}/members",
+        headers=field.coordinator_headers,
+        json={"user_id": str(helper.id)},
+    )
+    phone = uuid.uuid4()
+    helper_phone = Device(client, phone, await accounts.headers(helper, device_id=phone), helper.id)
+    case_id = uuid.uuid4()
+    await field.caseworker.push([mutation("case", case_id, case_data(field.operation_id))])
+    # The coordinator assigns the case to the helper; its creator's phone, from rev 1,
+    # to the creator.
+    await field.coordinator.push(
+        [mutation("case", case_id, {"assigned_to": str(helper.id)}, base_rev=1)]
+    )
+    helper_view = [c for c in await helper_phone.pull_all() if c["id"] == str(case_id)]
+    assert helper_view[-1]["data"]["assigned_to"] == str(helper.id)
+    clash = await field.caseworker.push(
+        [mutation("case", case_id, {"assigned_to": str(field.caseworker.user_id)}, base_rev=1)]
+    )
+    assert clash[0]["status"] == "conflict"
+    conflict_id = clash[0]["conflicts"][0]["conflict_id"]
+    resolved = await client.post(
+        f"/api/v1/sync/conflicts/{conflict_id}/resolve",
+        headers=field.coordinator_headers,
+        json={"keep": "device"},
+    )
+    assert resolved.status_code == 204
+    after = [c for c in await helper_phone.pull_all() if c["id"] == str(case_id)]
+    assert {"entity": "case", "id": str(case_id), "op": "purge", "rev": 3} in after
+    mine = [c for c in await field.caseworker.pull_all() if c["id"] == str(case_id)]
+    assert mine[-1]["data"]["assigned_to"] == str(field.caseworker.user_id)
