@@ -7,7 +7,20 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import case as sa_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -42,6 +55,67 @@ _CHANGES = cast(Table, Change.__table__)
 _KEYS = cast(Table, DataKey.__table__)
 _MUTATIONS = cast(Table, Mutation.__table__)
 _RECORDS = cast(Table, Record.__table__)
+
+#: Beyond any change number (a page with no upper bound).
+_NO_LIMIT = 2**62
+
+
+def _page_query(scope: PhoneScope) -> Select[Any]:
+    """Pull's page query for one kind of scope, built once (building it cost more than running it)."""
+    records, cases = _RECORDS.alias("r"), _RECORDS.alias("k")
+    changes, record, case = _CHANGES.c, records.c, cases.c
+    user_id = bindparam("user_id", type_=Uuid())
+    query = (
+        select(
+            changes.seq,
+            changes.entity,
+            changes.record_id,
+            changes.op,
+            changes.rev,
+            record.entity,
+            record.case_id,
+            record.rev,
+            record.deleted,
+            record.facets,
+        )
+        .select_from(
+            _CHANGES.outerjoin(records, record.id == changes.record_id).outerjoin(
+                cases, case.id == record.case_id
+            )
+        )
+        .where(
+            changes.seq > bindparam("after"),
+            changes.seq <= bindparam("up_to"),
+            or_(
+                and_(
+                    changes.operation_id.in_(bindparam("operations", expanding=True)),
+                    changes.target_user.is_(None),
+                ),
+                changes.target_user == user_id,
+            ),
+        )
+    )
+    if scope == "operation":
+        query = query.add_columns(literal(True), record.body)
+    else:
+        holds = or_(case.created_by == user_id, case.assigned_to == user_id)
+        query = query.add_columns(holds, sa_case((holds, record.body))).where(
+            or_(
+                changes.op == "purge",
+                and_(
+                    record.entity != "account",
+                    case.id.is_not(None),
+                    or_(record.entity == "case", holds),
+                ),
+            )
+        )
+    return query.order_by(changes.seq).limit(bindparam("limit"))
+
+
+_PAGE_QUERIES: dict[str, Select[Any]] = {
+    "operation": _page_query("operation"),
+    "own": _page_query("own"),
+}
 
 #: ``session.info`` key under which a transaction's changes wait for their numbers.
 CHANGE_BUFFER = "lantern.sync.changes"
@@ -173,32 +247,12 @@ class SyncRepository:
             buffer = self.session.info[CHANGE_BUFFER] = ChangeBuffer()
         buffer.drafts.append(draft)
 
-    async def epoch(self) -> str:
-        """This database's sync epoch."""
-        value = await self.session.scalar(
-            select(ServerState.value).where(ServerState.key == "epoch")
+    async def states(self, *keys: str) -> dict[str, str]:
+        """Values of ``server_state``, in one statement."""
+        result = await self.session.execute(
+            select(ServerState.key, ServerState.value).where(ServerState.key.in_(keys))
         )
-        return str(value)
-
-    async def changes_after(
-        self,
-        *,
-        after: int,
-        up_to: int | None,
-        operations: Collection[uuid.UUID],
-        user_id: uuid.UUID,
-        limit: int,
-    ) -> list[Change]:
-        """Changes after ``after`` (and up to ``up_to``) in these operations, oldest first."""
-        scope = or_(
-            and_(Change.operation_id.in_(list(operations)), Change.target_user.is_(None)),
-            Change.target_user == user_id,
-        )
-        query = select(Change).where(Change.seq > after, scope)
-        if up_to is not None:
-            query = query.where(Change.seq <= up_to)
-        result = await self.session.execute(query.order_by(Change.seq).limit(limit))
-        return list(result.scalars())
+        return {str(key): str(value) for key, value in result}
 
     async def page(
         self,
@@ -218,51 +272,16 @@ class SyncRepository:
         the case row (facets) of the others, and never an account; the rows it
         may not hold are left out here, in SQL, and so is their body.
         """
-        records, cases = _RECORDS.alias("r"), _RECORDS.alias("k")
-        changes, record, case = _CHANGES.c, records.c, cases.c
-        query = (
-            select(
-                changes.seq,
-                changes.entity,
-                changes.record_id,
-                changes.op,
-                changes.rev,
-                record.entity,
-                record.case_id,
-                record.rev,
-                record.deleted,
-                record.facets,
-            )
-            .select_from(
-                _CHANGES.outerjoin(records, record.id == changes.record_id).outerjoin(
-                    cases, case.id == record.case_id
-                )
-            )
-            .where(
-                changes.seq > after,
-                or_(
-                    and_(changes.operation_id.in_(list(operations)), changes.target_user.is_(None)),
-                    changes.target_user == user_id,
-                ),
-            )
-        )
-        if scope == "operation":
-            query = query.add_columns(literal(True), record.body)
-        else:
-            holds = or_(case.created_by == user_id, case.assigned_to == user_id)
-            query = query.add_columns(holds, sa_case((holds, record.body))).where(
-                or_(
-                    changes.op == "purge",
-                    and_(
-                        record.entity != "account",
-                        case.id.is_not(None),
-                        or_(record.entity == "case", holds),
-                    ),
-                )
-            )
-        if up_to is not None:
-            query = query.where(changes.seq <= up_to)
-        result = await self.session.execute(query.order_by(changes.seq).limit(limit))
+        params: dict[str, Any] = {
+            "after": after,
+            "up_to": up_to if up_to is not None else _NO_LIMIT,
+            "operations": list(operations),
+            "user_id": user_id,
+            "limit": limit,
+        }
+        if scope == "nothing":
+            return []
+        result = await self.session.execute(_PAGE_QUERIES[scope], params)
         return [PageRow._make(row) for row in result]
 
     async def wrapped_keys(

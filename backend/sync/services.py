@@ -1091,7 +1091,8 @@ class SyncService:
         Raises:
             ResyncRequired: the cursor is from another epoch (the server was restored).
         """
-        epoch = await self.repo.epoch()
+        facts = await self.repo.states("epoch", "compacted_through")
+        epoch = facts["epoch"]
         scope = set(await self.operations.ids_for_member(principal.user_id))
         state = _decode_cursor(cursor) if cursor else _Cursor(e=epoch, s=0, o=sorted(scope))
         if state.e != epoch:
@@ -1101,7 +1102,7 @@ class SyncService:
                 )
             )
         if cursor:
-            horizon = int(await self.repo.state("compacted_through") or 0)
+            horizon = int(facts.get("compacted_through") or 0)
             if state.s < horizon:
                 raise CursorExpired(
                     N_("Pull from the start; keep and push again what this device has not pushed.")
