@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, NamedTuple, cast
@@ -60,11 +62,25 @@ _RECORDS = cast(Table, Record.__table__)
 _NO_LIMIT = 2**62
 
 
-def _page_query(scope: PhoneScope) -> Select[Any]:
-    """Pull's page query for one kind of scope, built once (building it cost more than running it)."""
+def _page_query(scope: PhoneScope, branch: str) -> Select[Any]:
+    """One branch of pull's page query, built once (building it cost more than running it).
+
+    A page is read branch by branch: the changes of one operation (all devices
+    of its members), or the changes aimed at one user. Each branch walks its
+    index in change order and stops at the page's size; one query over all of
+    them with ``OR`` made SQLite collect and sort every change after the cursor.
+    """
     records, cases = _RECORDS.alias("r"), _RECORDS.alias("k")
     changes, record, case = _CHANGES.c, records.c, cases.c
     user_id = bindparam("user_id", type_=Uuid())
+    mine = (
+        and_(
+            changes.operation_id == bindparam("operation_id", type_=Uuid()),
+            changes.target_user.is_(None),
+        )
+        if branch == "operation"
+        else changes.target_user == user_id
+    )
     query = (
         select(
             changes.seq,
@@ -83,17 +99,7 @@ def _page_query(scope: PhoneScope) -> Select[Any]:
                 cases, case.id == record.case_id
             )
         )
-        .where(
-            changes.seq > bindparam("after"),
-            changes.seq <= bindparam("up_to"),
-            or_(
-                and_(
-                    changes.operation_id.in_(bindparam("operations", expanding=True)),
-                    changes.target_user.is_(None),
-                ),
-                changes.target_user == user_id,
-            ),
-        )
+        .where(mine, changes.seq > bindparam("after"), changes.seq <= bindparam("up_to"))
     )
     if scope == "operation":
         query = query.add_columns(literal(True), record.body)
@@ -112,9 +118,10 @@ def _page_query(scope: PhoneScope) -> Select[Any]:
     return query.order_by(changes.seq).limit(bindparam("limit"))
 
 
-_PAGE_QUERIES: dict[str, Select[Any]] = {
-    "operation": _page_query("operation"),
-    "own": _page_query("own"),
+_PAGE_QUERIES: dict[tuple[str, str], Select[Any]] = {
+    (scope, branch): _page_query(scope, branch)
+    for scope in ("operation", "own")
+    for branch in ("operation", "user")
 }
 
 #: ``session.info`` key under which a transaction's changes wait for their numbers.
@@ -266,23 +273,32 @@ class SyncRepository:
     ) -> list[PageRow]:
         """A page of changes in a device's scope, with what rendering them needs, oldest first.
 
-        One statement, columns only: each change with its record and the
-        record's case. ``scope`` is the caller's from ``access.policy.phone_scope``:
+        One statement per branch (each operation, and what is aimed at the
+        caller alone), columns only, merged in change order: each change with
+        its record and the record's case. ``scope`` is the caller's from ``access.policy.phone_scope``:
         ``own`` holds in full the cases the caller created or was assigned, only
         the case row (facets) of the others, and never an account; the rows it
         may not hold are left out here, in SQL, and so is their body.
         """
+        if scope == "nothing":
+            return []
         params: dict[str, Any] = {
             "after": after,
             "up_to": up_to if up_to is not None else _NO_LIMIT,
-            "operations": list(operations),
             "user_id": user_id,
             "limit": limit,
         }
-        if scope == "nothing":
-            return []
-        result = await self.session.execute(_PAGE_QUERIES[scope], params)
-        return [PageRow._make(row) for row in result]
+        branches = [
+            await self.session.execute(_PAGE_QUERIES[scope, "user"], params),
+            *[
+                await self.session.execute(
+                    _PAGE_QUERIES[scope, "operation"], {**params, "operation_id": operation}
+                )
+                for operation in sorted(operations)
+            ],
+        ]
+        rows = heapq.merge(*(list(branch) for branch in branches), key=lambda row: row[0])
+        return [PageRow._make(row) for row in itertools.islice(rows, limit)]
 
     async def wrapped_keys(
         self, owners: Collection[uuid.UUID]

@@ -57,7 +57,10 @@ class Change(Base):
     """One entry of the change log, numbered without gaps in commit order."""
 
     __tablename__ = "sync_changes"
-    __table_args__ = (Index("ix_sync_changes_operation_seq", "operation_id", "seq"),)
+    __table_args__ = (
+        Index("ix_sync_changes_operation_target_seq", "operation_id", "target_user", "seq"),
+        Index("ix_sync_changes_target_user_seq", "target_user", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     entity: Mapped[str] = mapped_column(String(16))
@@ -66,7 +69,7 @@ class Change(Base):
     rev: Mapped[int]
     op: Mapped[str] = mapped_column(String(8))
     #: A purge aimed at one user's devices only (left an operation).
-    target_user: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    target_user: Mapped[uuid.UUID | None]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

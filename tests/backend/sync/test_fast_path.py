@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import event, func, select
 
@@ -188,3 +189,26 @@ async def test_taking_a_devices_assignee_in_a_conflict_moves_the_case_between_ph
     assert {"entity": "case", "id": str(case_id), "op": "purge", "rev": 3} in after
     mine = [c for c in await field.caseworker.pull_all() if c["id"] == str(case_id)]
     assert mine[-1]["data"]["assigned_to"] == str(field.caseworker.user_id)
+
+
+async def test_a_pull_page_walks_the_change_log_in_order_and_stops_at_its_size(
+    runtime: Runtime,
+) -> None:
+    """No page query collects and sorts every change after the cursor (each page would cost
+    as much as the whole remaining log: quadratic for a device pulling from the start)."""
+    if not runtime.db.is_sqlite:
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's plan depends on its statistics")
+    from sqlalchemy.dialects import sqlite
+
+    from backend.sync.repositories import _PAGE_QUERIES
+
+    async with read_transaction(runtime.db) as session:
+        for key, query in _PAGE_QUERIES.items():
+            compiled = str(query.compile(dialect=sqlite.dialect()))
+            connection = await session.connection()
+            raw = await connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + compiled, tuple([1] * compiled.count("?"))
+            )
+            plan = " | ".join(str(row[-1]) for row in raw)
+            assert "TEMP B-TREE" not in plan, (key, plan)
+            assert "USING INDEX ix_sync_changes_" in plan, (key, plan)

@@ -1,4 +1,5 @@
-"""a case's assignee as a column, so pull applies a caseworker's scope in SQL
+"""a case's assignee as a column, so pull applies a caseworker's scope in SQL;
+changes aimed at one user indexed in change order
 
 Revision ID: 0007
 Revises: 0003
@@ -20,6 +21,13 @@ depends_on: Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sync_changes", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_changes_target_user")
+        batch_op.drop_index("ix_sync_changes_operation_seq")
+        batch_op.create_index("ix_sync_changes_target_user_seq", ["target_user", "seq"])
+        batch_op.create_index(
+            "ix_sync_changes_operation_target_seq", ["operation_id", "target_user", "seq"]
+        )
     with op.batch_alter_table("sync_records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assigned_to", sa.Uuid(), nullable=True))
     records = sa.table(
@@ -46,5 +54,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sync_changes", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_changes_target_user_seq")
+        batch_op.drop_index("ix_sync_changes_operation_target_seq")
+        batch_op.create_index("ix_sync_changes_target_user", ["target_user"])
+        batch_op.create_index("ix_sync_changes_operation_seq", ["operation_id", "seq"])
     with op.batch_alter_table("sync_records", schema=None) as batch_op:
         batch_op.drop_column("assigned_to")
