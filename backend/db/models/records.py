@@ -36,7 +36,8 @@ class Record(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(String(16))
-    case_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: Indexed by ``ix_sync_records_case_entity`` (case first).
+    case_id: Mapped[uuid.UUID]
     operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operations.id"), index=True)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_by_mutation: Mapped[uuid.UUID]
@@ -65,7 +66,8 @@ class Change(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     entity: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    operation_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: Indexed by ``ix_sync_changes_operation_target_seq`` (operation first).
+    operation_id: Mapped[uuid.UUID]
     rev: Mapped[int]
     op: Mapped[str] = mapped_column(String(8))
     #: A purge aimed at one user's devices only (left an operation).

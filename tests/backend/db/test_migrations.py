@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,3 +97,62 @@ async def test_foreign_keys_are_enforced(runtime: Runtime) -> None:
                     operation_id=uuid.uuid4(), user_id=uuid.uuid4(), added_by=uuid.uuid4()
                 )
             )
+
+
+async def _run(
+    url: str, sql: str, params: dict[str, object] | None = None
+) -> list[tuple[object, ...]]:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        result = await conn.execute(text(sql), params or {})
+        rows = [tuple(r) for r in result] if result.returns_rows else []
+    await engine.dispose()
+    return rows
+
+
+def test_a_cases_assignee_moves_from_its_facets_to_its_column(empty_database_url: str) -> None:
+    """0007 fills ``sync_records.assigned_to`` from the facets of cases synced before it."""
+    upgrade(empty_database_url, "0003")
+    user, operation, case = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    sqlite = empty_database_url.startswith("sqlite")
+
+    def uid(value: uuid.UUID) -> str:
+        return value.hex if sqlite else str(value)
+
+    now: object = "2026-11-30 08:00:00" if sqlite else dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    asyncio.run(
+        _run(
+            empty_database_url,
+            "INSERT INTO users (id, username, password_hash, role, created_at, password_changed_at)"
+            " VALUES (:id, 'fake-migrator', 'x', 'caseworker', :now, :now)",
+            {"id": uid(user), "now": now},
+        )
+    )
+    asyncio.run(
+        _run(
+            empty_database_url,
+            "INSERT INTO operations (id, name, country, site, created_by, created_at)"
+            " VALUES (:id, 'Fake Op', 'KH', 'Fake Site', :user, :now)",
+            {"id": uid(operation), "user": uid(user), "now": now},
+        )
+    )
+    asyncio.run(
+        _run(
+            empty_database_url,
+            "INSERT INTO sync_records (id, entity, case_id, operation_id, created_by,"
+            " created_by_mutation, rev, schema_version, body, field_revs, facets, deleted,"
+            " created_at, updated_at) VALUES (:id, 'case', :id, :op, :user, :id, 1, 1, :body,"
+            " '{}', :facets, false, :now, :now)",
+            {
+                "id": uid(case),
+                "op": uid(operation),
+                "user": uid(user),
+                "body": b"L1",
+                "facets": f'{{"assigned_to":"{user}"}}',
+                "now": now,
+            },
+        )
+    )
+    upgrade(empty_database_url)
+    rows = asyncio.run(_run(empty_database_url, "SELECT assigned_to FROM sync_records"))
+    assert [str(uuid.UUID(str(r[0]))) for r in rows] == [str(user)]

@@ -1,5 +1,6 @@
 """a case's assignee as a column, so pull applies a caseworker's scope in SQL;
-changes aimed at one user indexed in change order
+changes aimed at one user indexed in change order; two indexes that a
+composite one covers are dropped (each random-key index costs every insert)
 
 Revision ID: 0007
 Revises: 0003
@@ -9,6 +10,7 @@ Create Date: 2026-11-30 08:10:00
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -24,12 +26,14 @@ def upgrade() -> None:
     with op.batch_alter_table("sync_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_changes_target_user")
         batch_op.drop_index("ix_sync_changes_operation_seq")
+        batch_op.drop_index("ix_sync_changes_operation_id")
         batch_op.create_index("ix_sync_changes_target_user_seq", ["target_user", "seq"])
         batch_op.create_index(
             "ix_sync_changes_operation_target_seq", ["operation_id", "target_user", "seq"]
         )
     with op.batch_alter_table("sync_records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assigned_to", sa.Uuid(), nullable=True))
+        batch_op.drop_index("ix_sync_records_case_id")
     records = sa.table(
         "sync_records",
         sa.column("id", sa.Uuid()),
@@ -44,8 +48,6 @@ def upgrade() -> None:
     for record_id, facets in rows:
         assigned = json.loads(facets or "{}").get("assigned_to")
         if assigned:
-            import uuid
-
             bind.execute(
                 records.update()
                 .where(records.c.id == record_id)
@@ -59,5 +61,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sync_changes_operation_target_seq")
         batch_op.create_index("ix_sync_changes_target_user", ["target_user"])
         batch_op.create_index("ix_sync_changes_operation_seq", ["operation_id", "seq"])
+        batch_op.create_index("ix_sync_changes_operation_id", ["operation_id"])
     with op.batch_alter_table("sync_records", schema=None) as batch_op:
         batch_op.drop_column("assigned_to")
+        batch_op.create_index("ix_sync_records_case_id", ["case_id"])
