@@ -440,6 +440,52 @@ def sync_new_epoch() -> None:
     click.echo(f"new sync epoch {_run(work)}: devices will re-push, then resync")
 
 
+@main.group()
+def retention() -> None:
+    """Erase cases kept longer than the retention setting allows."""
+
+
+@retention.command("run")
+@click.option("--apply", "apply_", is_flag=True, help="Erase; without it, only report (dry run).")
+def retention_run(apply_: bool) -> None:
+    """Report (or, with --apply, erase) cases closed more than LANTERN_RETENTION_DAYS_AFTER_CLOSURE days ago.
+
+    A case is closed when a coordinator closes it (`POST /api/v1/cases/{id}/close`).
+    Each case is erased in a transaction of its own, exactly as a coordinator's
+    erasure (reason `retention`), and audited. Prints a JSON report.
+    """
+    import msgspec
+
+    from backend.db.base import utcnow
+    from backend.db.session import read_transaction, write_transaction
+    from backend.erasure.schemas import RetentionReport
+    from backend.erasure.services import ErasureService
+
+    async def work(runtime: Runtime) -> RetentionReport:
+        async with read_transaction(runtime.db) as session:
+            service = ErasureService(session, runtime)
+            cutoff, due = await service.due(utcnow())
+            days = service.retention_days
+        erased: list[uuid.UUID] = []
+        records = 0
+        if apply_:
+            for case_id in due:
+                async with write_transaction(runtime.db) as session:
+                    count = await ErasureService(session, runtime).erase_for_retention(case_id)
+                if count:
+                    erased.append(case_id)
+                    records += count
+        return RetentionReport(
+            applied=apply_,
+            days=days,
+            cutoff=cutoff,
+            cases=erased if apply_ else due,
+            records=records,
+        )
+
+    click.echo(msgspec.json.encode(_run(work)).decode())
+
+
 def _sqlite_path(settings: Settings) -> Path:
     url = settings.effective_database_url
     if not settings.is_sqlite:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Busy",
+    "CaseErased",
     "Conflict",
     "CursorExpired",
     "DeviceBoundElsewhere",
@@ -150,6 +151,12 @@ class Conflict(LanternError):
     """The request conflicts with the current state."""
 
     title = N_("This conflicts with the current state.")
+
+
+class CaseErased(LanternError):
+    """A write to a case a coordinator erased: its data key is gone, nothing is kept."""
+
+    title = N_("This case has been erased.")
 
 
 class ResyncRequired(LanternError):

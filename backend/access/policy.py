@@ -8,14 +8,19 @@ decides.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from backend.access.principal import Principal
 from backend.access.roles import MEMBER_ROLES, Role
 
 __all__ = [
+    "ConsentFact",
     "PhoneView",
+    "consent_in_force",
     "listable_roles",
     "may_manage_devices",
     "may_write_case",
@@ -88,3 +93,32 @@ def listable_roles(principal: Principal, *, asked: Role | None) -> frozenset[Rol
     if principal.role == Role.ADMIN:
         return None if asked is None else frozenset({asked})
     return frozenset(r for r in MEMBER_ROLES if asked is None or r == asked)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentFact:
+    """One recorded consent of a case, as far as the rule below needs it."""
+
+    purpose: str
+    state: str
+    recorded_at: dt.datetime
+    created_at: dt.datetime
+    record_id: uuid.UUID
+
+
+def consent_in_force(consents: Iterable[ConsentFact], purpose: str) -> bool:
+    """Whether the person's consent for ``purpose`` stands now.
+
+    The latest consent recorded for the purpose wins (by the time it was
+    recorded, then by when the server received it): ``given`` lets data leave
+    for that purpose; ``refused``, ``withdrawn`` or no record at all does not.
+    A withdrawal therefore takes effect on the next query that asks.
+    """
+    latest: ConsentFact | None = None
+    for fact in consents:
+        if fact.purpose != purpose:
+            continue
+        order = (fact.recorded_at, fact.created_at, str(fact.record_id))
+        if latest is None or order > (latest.recorded_at, latest.created_at, str(latest.record_id)):
+            latest = fact
+    return latest is not None and latest.state == "given"

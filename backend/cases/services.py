@@ -92,6 +92,20 @@ class CaseService:
             object_id=object_id,
         )
 
+    async def coordinated_case(
+        self, principal: Principal, case_id: uuid.UUID, *, action: str, lock: bool = False
+    ) -> Record:
+        """A live case of an operation the caller coordinates (locked with ``lock``).
+
+        Raises:
+            NotFound: not a live case of the caller's operations (the refusal is audited).
+        """
+        scope = await self._scope(principal, None)
+        case = await self.cases.case_in(case_id, scope, for_update=lock)
+        if case is None:
+            raise self._refused(principal, "case", case_id, action)
+        return case
+
     async def triage(
         self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
     ) -> list[CaseLine]:
