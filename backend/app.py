@@ -30,7 +30,6 @@ from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
 from backend.db.session import provide_db_session, settle_side_effects
-from backend.erasure.controllers import ErasureController
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
@@ -170,7 +169,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             ScreeningController,
             SyncController,
             CaseController,
-            ErasureController,
             AddressController,
             HealthController,
         ],

@@ -454,7 +454,6 @@ def retention_run(apply_: bool) -> None:
     Each case is erased in a transaction of its own, exactly as a coordinator's
     erasure (reason `retention`), and audited. Prints a JSON report.
     """
-    import msgspec
 
     from backend.db.base import utcnow
     from backend.db.session import read_transaction, write_transaction
