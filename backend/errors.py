@@ -27,6 +27,7 @@ __all__ = [
     "Busy",
     "CaseErased",
     "Conflict",
+    "ConsentRequired",
     "CursorExpired",
     "DeviceBoundElsewhere",
     "DeviceRevoked",
@@ -157,6 +158,12 @@ class CaseErased(LanternError):
     """A write to a case a coordinator erased: its data key is gone, nothing is kept."""
 
     title = N_("This case has been erased.")
+
+
+class ConsentRequired(Conflict):
+    """Case data would leave for a purpose the person has not consented to (or withdrew)."""
+
+    title = N_("The person has not consented to this.")
 
 
 class ResyncRequired(LanternError):
