@@ -43,6 +43,7 @@ from backend.runtime import Runtime
 from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
 from backend.sync.controllers import SyncController
+from backend.transfers.controllers import TransferController
 from backend.users.controllers import UserController
 from backend.web import (
     LanternRequest,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             CaseController,
             DirectoryController,
             ReferralController,
+            TransferController,
             AddressController,
             HealthController,
         ],
