@@ -42,6 +42,7 @@ from backend.referrals.controllers import ReferralController
 from backend.runtime import Runtime
 from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
+from backend.summary.controllers import SummaryController
 from backend.sync.controllers import SyncController
 from backend.transfers.controllers import TransferController
 from backend.users.controllers import UserController
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DirectoryController,
             ReferralController,
             TransferController,
+            SummaryController,
             AddressController,
             HealthController,
         ],

@@ -111,7 +111,7 @@ class CaseService:
     ) -> list[CaseLine]:
         """The caller's cases, most urgent first, filtered; the search is audited."""
         scope = await self._scope(principal, where.operation_id)
-        lines = self._lines(await self.cases.triage_records(scope))
+        lines = self.triage_lines(await self.cases.triage_records(scope))
         tag = nationality_tag(self.runtime, where.nationality) if where.nationality else None
         chosen = [line for line, facets in lines if self._matches(line, facets, where, tag)]
         chosen.sort(key=lambda line: (line.urgency, -line.updated_at.timestamp(), str(line.id)))
@@ -152,7 +152,8 @@ class CaseService:
         return tag is None or facets.get("nationality_tag") == tag
 
     @staticmethod
-    def _lines(records: list[Record]) -> list[tuple[CaseLine, dict[str, Any]]]:
+    def triage_lines(records: list[Record]) -> list[tuple[CaseLine, dict[str, Any]]]:
+        """One triage line per case of these records, with the case's facets."""
         by_case: dict[uuid.UUID, list[Record]] = defaultdict(list)
         for record in records:
             by_case[record.case_id].append(record)
