@@ -115,14 +115,14 @@ class ErasureService:
         cutoff = now - dt.timedelta(days=self.retention_days)
         return cutoff, [row.case_id for row in await self.lifecycle.closed_before(cutoff)]
 
-    async def erase_for_retention(self, case_id: uuid.UUID) -> int:
-        """Erase one case whose retention ran out (0 if it is already gone).
+    async def erase_by_system(self, case_id: uuid.UUID, *, reason: ErasureReason) -> int:
+        """Erase one case without a coordinator: retention, or again after a restore.
 
         Returns:
-            How many records became tombstones.
+            How many records became tombstones (0 if the case is not live here).
         """
         case = await self.writer.locked(case_id)
         if case is None or case.deleted or case.entity != "case":
             return 0
-        erased = await self._erase(case, actor_id=None, actor_role=None, reason="retention")
+        erased = await self._erase(case, actor_id=None, actor_role=None, reason=reason)
         return erased.records

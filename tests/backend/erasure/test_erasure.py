@@ -316,3 +316,40 @@ async def test_retention_reports_then_erases_cases_closed_too_long_ago(
         CliRunner().invoke, main, ["retention", "run", "--apply"], env=env
     )
     assert json.loads(again.output)["cases"] == []
+
+
+@pytest.mark.skipif(is_postgres(), reason="lantern backup and restore are SQLite's")
+async def test_a_restore_never_brings_an_erased_case_back(
+    client: AsyncClient,
+    accounts: Accounts,
+    runtime: Runtime,
+    settings_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    field = await field_operation(client, accounts)
+    erased_case, kept_case = await _pushed_case(field), await _pushed_case(field)
+    backup = tmp_path / "backup.db"
+    made = await asyncio.to_thread(
+        CliRunner().invoke, main, ["backup", str(backup)], env=settings_env
+    )
+    assert made.exit_code == 0, made.output
+    erased = await client.delete(
+        f"{CASES}/{erased_case}",
+        headers=field.coordinator_headers,
+        params={"reason": "person_request"},
+    )
+    assert erased.status_code == 200
+    await runtime.db.dispose()
+    restored = await asyncio.to_thread(
+        CliRunner().invoke, main, ["restore", str(backup)], env=settings_env
+    )
+    assert restored.exit_code == 0, restored.output
+    assert "erased again 1 of 1" in restored.output
+    async with read_transaction(runtime.db) as session:
+        assert await session.get(DataKey, erased_case) is None
+        assert await session.get(DataKey, kept_case) is not None
+    assert_problem(
+        await client.get(f"{CASES}/{erased_case}", headers=field.coordinator_headers),
+        404,
+        "not-found",
+    )
