@@ -21,6 +21,7 @@ __all__ = [
     "ConsentFact",
     "PhoneView",
     "consent_in_force",
+    "latest_consents",
     "listable_roles",
     "may_manage_devices",
     "may_write_case",
@@ -106,6 +107,20 @@ class ConsentFact:
     record_id: uuid.UUID
 
 
+def _order(fact: ConsentFact) -> tuple[dt.datetime, dt.datetime, str]:
+    return (fact.recorded_at, fact.created_at, str(fact.record_id))
+
+
+def latest_consents(consents: Iterable[ConsentFact]) -> dict[str, ConsentFact]:
+    """The consent that stands for each purpose: the latest recorded (then received) wins."""
+    latest: dict[str, ConsentFact] = {}
+    for fact in consents:
+        found = latest.get(fact.purpose)
+        if found is None or _order(fact) > _order(found):
+            latest[fact.purpose] = fact
+    return latest
+
+
 def consent_in_force(consents: Iterable[ConsentFact], purpose: str) -> bool:
     """Whether the person's consent for ``purpose`` stands now.
 
@@ -114,11 +129,5 @@ def consent_in_force(consents: Iterable[ConsentFact], purpose: str) -> bool:
     for that purpose; ``refused``, ``withdrawn`` or no record at all does not.
     A withdrawal therefore takes effect on the next query that asks.
     """
-    latest: ConsentFact | None = None
-    for fact in consents:
-        if fact.purpose != purpose:
-            continue
-        order = (fact.recorded_at, fact.created_at, str(fact.record_id))
-        if latest is None or order > (latest.recorded_at, latest.created_at, str(latest.record_id)):
-            latest = fact
+    latest = latest_consents(consents).get(purpose)
     return latest is not None and latest.state == "given"

@@ -16,10 +16,12 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.access.policy import latest_consents
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.cases.repositories import CaseRepository
 from backend.cases.schemas import CaseDetail, CaseLine, ConflictRef, QuarantineRef, RecordOut
+from backend.consent.repositories import consent_fact
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.models import Record
 from backend.errors import NotFound
@@ -170,12 +172,9 @@ class CaseService:
                 if details.get("completed"):
                     band = details.get("band")
                     flags |= set(details.get("flags") or [])
-            consents: dict[str, tuple[str, str]] = {}
-            for consent in (r for r in group if r.entity == "consent"):
-                details = msgspec.json.decode(consent.facets)
-                purpose, when = details.get("purpose"), str(details.get("recorded_at") or "")
-                if purpose and (purpose not in consents or when >= consents[purpose][0]):
-                    consents[purpose] = (when, str(details.get("state")))
+            consents = latest_consents(
+                consent_fact(r.id, r.facets, r.created_at) for r in group if r.entity == "consent"
+            )
             referrals = sorted(
                 {
                     str(msgspec.json.decode(r.facets).get("status"))
@@ -192,7 +191,7 @@ class CaseService:
                 band=band,
                 flags=sorted(flags),
                 referral_statuses=referrals,
-                consents={purpose: state for purpose, (_, state) in consents.items()},
+                consents={purpose: fact.state for purpose, fact in consents.items()},
                 urgency=urgency(flags=flags, band=band),
                 updated_at=updated,
             )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.access.policy import ConsentFact
 from backend.db.models import Record
 
-__all__ = ["ConsentRepository"]
+__all__ = ["ConsentRepository", "consent_fact"]
 
 
 def _recorded_at(value: object, fallback: dt.datetime) -> dt.datetime:
@@ -24,6 +24,18 @@ def _recorded_at(value: object, fallback: dt.datetime) -> dt.datetime:
             return fallback
         return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
     return fallback
+
+
+def consent_fact(record_id: uuid.UUID, facets: str, created_at: dt.datetime) -> ConsentFact:
+    """A consent record's readable facets as the consent rule reads them."""
+    values = msgspec.json.decode(facets)
+    return ConsentFact(
+        purpose=str(values.get("purpose")),
+        state=str(values.get("state")),
+        recorded_at=_recorded_at(values.get("recorded_at"), created_at),
+        created_at=created_at,
+        record_id=record_id,
+    )
 
 
 class ConsentRepository:
@@ -45,14 +57,5 @@ class ConsentRepository:
             )
         )
         for record_id, case_id, facets, created_at in result:
-            values = msgspec.json.decode(facets)
-            found[case_id].append(
-                ConsentFact(
-                    purpose=str(values.get("purpose")),
-                    state=str(values.get("state")),
-                    recorded_at=_recorded_at(values.get("recorded_at"), created_at),
-                    created_at=created_at,
-                    record_id=record_id,
-                )
-            )
+            found[case_id].append(consent_fact(record_id, facets, created_at))
         return found
