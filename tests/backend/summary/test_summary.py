@@ -8,6 +8,8 @@ import uuid
 from typing import Any
 
 from httpx import AsyncClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from backend.db.models import AuditEntry
@@ -139,3 +141,29 @@ async def test_another_operation_is_not_found(client: AsyncClient, accounts: Acc
     other = await field_operation(client, accounts)
     refused = await client.get(_summary_url(field), headers=other.coordinator_headers)
     assert_problem(refused, 404, "not-found")
+
+
+@settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    counts=st.dictionaries(
+        st.sampled_from(["KH", "TH", "VN", "MM", "LA", "PH"]), st.integers(1, 9), max_size=4
+    )
+)
+async def test_no_published_table_gives_a_hidden_count_away(
+    client: AsyncClient, accounts: Accounts, counts: dict[str, int]
+) -> None:
+    """Through the route: no count from 1 to 4 is shown, and no line has exactly one hidden value."""
+    field = await field_operation(client, accounts)
+    for nationality, n in counts.items():
+        await _cases(field, n, nationality=nationality)
+    body = (await client.get(_summary_url(field), headers=field.coordinator_headers)).json()
+    for table in body["tables"]:
+        values = [*table["counts"], table["total"]]
+        assert all(v is None or v == 0 or v >= 5 for v in values), table
+        hidden = values.count(None)
+        assert hidden != 1, table
+        if table["total"] is not None and hidden:
+            visible = sum(v for v in table["counts"] if v is not None)
+            assert table["total"] - visible == 0 or table["total"] - visible >= 5, table
+        if table["total"] is not None:
+            assert table["total"] == sum(counts.values()), table
