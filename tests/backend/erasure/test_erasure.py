@@ -18,7 +18,14 @@ from sqlalchemy import create_engine, func, select, update
 
 from backend.cli import main
 from backend.crypto.vault import SealedValueError, Vault, WrappedKey
-from backend.db.models import AuditEntry, CaseLifecycle, DataKey, Quarantined, Record
+from backend.db.models import (
+    AuditEntry,
+    CaseLifecycle,
+    DataKey,
+    Quarantined,
+    Record,
+    ReferralStep,
+)
 from backend.db.session import read_transaction, write_transaction
 from backend.runtime import Runtime
 from tests.backend.sync.support import (
@@ -98,6 +105,12 @@ async def test_erasure_shreds_the_key_so_a_copy_of_the_records_cannot_be_read(
 ) -> None:
     field = await field_operation(client, accounts)
     case_id = await _pushed_case(field)
+    referred = await client.post(
+        f"{CASES}/{case_id}/referrals",
+        headers=field.coordinator_headers,
+        json={"service": "medical"},
+    )
+    assert referred.status_code == 201, referred.text
     saved = await _saved_rows(runtime, case_id)
     opened = await _open_with_live_keys(runtime, case_id, saved)  # readable before
     assert any(values.get("given_names") == FAKE_GIVEN for values in opened)
@@ -108,7 +121,7 @@ async def test_erasure_shreds_the_key_so_a_copy_of_the_records_cannot_be_read(
         params={"reason": "person_request"},
     )
     assert erased.status_code == 200, erased.text
-    assert erased.json()["records"] == 6
+    assert erased.json()["records"] == 7
 
     with pytest.raises(SealedValueError):
         await _open_with_live_keys(runtime, case_id, saved)
@@ -121,7 +134,11 @@ async def test_erasure_shreds_the_key_so_a_copy_of_the_records_cannot_be_read(
             .all()
         )
         lifecycle = await session.get(CaseLifecycle, case_id)
-    assert len(tombstones) == 6
+        steps = await session.scalar(
+            select(func.count()).select_from(ReferralStep).where(ReferralStep.case_id == case_id)
+        )
+    assert steps == 0  # a forgetter of FORGETTERS ran
+    assert len(tombstones) == 7
     assert all(r.deleted and r.body == b"" and r.facets == "{}" for r in tombstones)
     assert [(e.object_id, json.loads(e.detail)["reason"]) for e in entries] == [
         (str(case_id), "person_request")
