@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from httpx import AsyncClient
@@ -69,3 +70,24 @@ async def test_bad_providers_are_refused_with_the_field(
         assert path in refused.text, refused.text
     missing = await client.patch(f"{SERVICES}/{uuid.uuid4()}", headers=headers, json={})
     assert_problem(missing, 404, "not-found")
+
+
+async def test_concurrent_changes_of_one_provider_keep_both(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    field = await field_operation(client, accounts)
+    shelter = await provider(client, field)
+    url = f"{SERVICES}/{shelter}"
+    changes = [
+        {"name": "Renamed Fake Shelter"},
+        {"languages": ["my"]},
+        {"contact": {"phone": "+000-555-0111"}},
+        {"active": False},
+    ]
+    answers = await asyncio.gather(
+        *(client.patch(url, headers=field.coordinator_headers, json=change) for change in changes)
+    )
+    assert {a.status_code for a in answers} == {200}
+    final = (await client.get(url, headers=field.coordinator_headers)).json()
+    assert final["name"] == "Renamed Fake Shelter" and final["languages"] == ["my"]
+    assert final["contact"] == {"phone": "+000-555-0111"} and final["active"] is False

@@ -194,3 +194,25 @@ async def test_erasing_a_case_cancels_its_pending_transfer(
         409,
         "conflict",
     )
+
+
+async def test_two_offers_of_one_case_at_once_make_one_transfer(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    source, target, case_id = await _two_operations(client, accounts)
+    third = await field_operation(client, accounts)
+    offers = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/cases/{case_id}/transfers",
+                headers=source.coordinator_headers,
+                json={"to_operation": op},
+            )
+            for op in (target.operation_id, third.operation_id, target.operation_id)
+        )
+    )
+    assert sorted(o.status_code for o in offers) == [201, 409, 409]
+    pending = await client.get(
+        TRANSFERS, headers=source.coordinator_headers, params={"direction": "outgoing"}
+    )
+    assert len(pending.json()) == 1
