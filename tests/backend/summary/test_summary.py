@@ -167,3 +167,13 @@ async def test_no_published_table_gives_a_hidden_count_away(
             assert table["total"] - visible == 0 or table["total"] - visible >= 5, table
         if table["total"] is not None:
             assert table["total"] == sum(counts.values()), table
+
+
+async def test_an_operation_without_consented_cases_has_an_empty_summary(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    field = await field_operation(client, accounts)
+    await _cases(field, 3, nationality="KH", state=None)
+    body = (await client.get(_summary_url(field), headers=field.coordinator_headers)).json()
+    assert {t["total"] for t in body["tables"]} == {0}
+    assert _table(body, "nationality")["labels"] == ["not_recorded"]
