@@ -30,6 +30,7 @@ from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
 from backend.db.session import provide_db_session, settle_side_effects
+from backend.directory.controllers import DirectoryController
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
@@ -37,10 +38,13 @@ from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
 from backend.problems import exception_handlers
+from backend.referrals.controllers import ReferralController
 from backend.runtime import Runtime
 from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
+from backend.summary.controllers import SummaryController
 from backend.sync.controllers import SyncController
+from backend.transfers.controllers import TransferController
 from backend.users.controllers import UserController
 from backend.web import (
     LanternRequest,
@@ -169,6 +173,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             ScreeningController,
             SyncController,
             CaseController,
+            DirectoryController,
+            ReferralController,
+            TransferController,
+            SummaryController,
             AddressController,
             HealthController,
         ],

@@ -440,6 +440,53 @@ def sync_new_epoch() -> None:
     click.echo(f"new sync epoch {_run(work)}: devices will re-push, then resync")
 
 
+@main.group()
+def retention() -> None:
+    """Erase cases kept longer than the retention setting allows."""
+
+
+@retention.command("run")
+@click.option("--apply", "apply_", is_flag=True, help="Erase; without it, only report (dry run).")
+def retention_run(apply_: bool) -> None:
+    """Report (or, with --apply, erase) cases closed more than LANTERN_RETENTION_DAYS_AFTER_CLOSURE days ago.
+
+    A case is closed when a coordinator closes it (`POST /api/v1/cases/{id}/close`).
+    Each case is erased in a transaction of its own, exactly as a coordinator's
+    erasure (reason `retention`), and audited. Prints a JSON report.
+    """
+
+    from backend.db.base import utcnow
+    from backend.db.session import read_transaction, write_transaction
+    from backend.erasure.schemas import RetentionReport
+    from backend.erasure.services import ErasureService
+
+    async def work(runtime: Runtime) -> RetentionReport:
+        async with read_transaction(runtime.db) as session:
+            service = ErasureService(session, runtime)
+            cutoff, due = await service.due(utcnow())
+            days = service.retention_days
+        erased: list[uuid.UUID] = []
+        records = 0
+        if apply_:
+            for case_id in due:
+                async with write_transaction(runtime.db) as session:
+                    count = await ErasureService(session, runtime).erase_by_system(
+                        case_id, reason="retention"
+                    )
+                if count:
+                    erased.append(case_id)
+                    records += count
+        return RetentionReport(
+            applied=apply_,
+            days=days,
+            cutoff=cutoff,
+            cases=erased if apply_ else due,
+            records=records,
+        )
+
+    click.echo(msgspec.json.encode(_run(work)).decode())
+
+
 def _sqlite_path(settings: Settings) -> Path:
     url = settings.effective_database_url
     if not settings.is_sqlite:
@@ -476,15 +523,56 @@ def restore(source: Path) -> None:
 
     Phones that synced after the backup was taken hold data the restored
     database lacks: the new epoch makes every device push what it holds again
-    before it pulls.
+    before it pulls. Cases erased since the backup was taken (as the database
+    being replaced records them) are erased again, so a restore never brings
+    an erased person back.
     """
     import sqlite3
 
     target = _sqlite_path(_settings())
+    erased = _erased_cases(target)
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     click.echo(f"restored {target} from {source}")
+    if erased:
+        again = _reapply_erasures(erased)
+        click.echo(f"erased again {again} of {len(erased)} cases erased since the backup was taken")
     sync_new_epoch.callback()  # type: ignore[misc]
+
+
+def _erased_cases(database: Path) -> list[tuple[uuid.UUID, str]]:
+    """The cases erased in a database about to be overwritten, with their reasons."""
+    import sqlite3
+
+    if not database.exists():
+        return []
+    try:
+        with sqlite3.connect(database) as conn:
+            rows = conn.execute(
+                "SELECT case_id, erasure_reason FROM case_lifecycle WHERE erased_at IS NOT NULL"
+            ).fetchall()
+    except sqlite3.OperationalError:  # not migrated this far: nothing was erased
+        return []
+    return [(uuid.UUID(str(case_id)), str(reason)) for case_id, reason in rows]
+
+
+def _reapply_erasures(erased: list[tuple[uuid.UUID, str]]) -> int:
+    """Erase again, in a restored database, the cases erased after its backup was taken."""
+    from backend.db.session import write_transaction
+    from backend.erasure.services import ErasureService
+
+    async def work(runtime: Runtime) -> int:
+        done = 0
+        for case_id, reason in erased:
+            async with write_transaction(runtime.db) as session:
+                count = await ErasureService(session, runtime).erase_by_system(
+                    case_id,
+                    reason=reason,  # type: ignore[arg-type]
+                )
+            done += 1 if count else 0
+        return done
+
+    return _run(work)
 
 
 # -- audit ---------------------------------------------------------------------

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Busy",
+    "CaseErased",
     "Conflict",
+    "ConsentRequired",
     "CursorExpired",
     "DeviceBoundElsewhere",
     "DeviceRevoked",
@@ -150,6 +152,18 @@ class Conflict(LanternError):
     """The request conflicts with the current state."""
 
     title = N_("This conflicts with the current state.")
+
+
+class CaseErased(LanternError):
+    """A write to a case a coordinator erased: its data key is gone, nothing is kept."""
+
+    title = N_("This case has been erased.")
+
+
+class ConsentRequired(Conflict):
+    """Case data would leave for a purpose the person has not consented to (or withdrew)."""
+
+    title = N_("The person has not consented to this.")
 
 
 class ResyncRequired(LanternError):

@@ -72,6 +72,8 @@ _DOMAIN: dict[type[e.LanternError], tuple[str, int]] = {
     e.NotFound: ("not-found", 404),
     e.Conflict: ("conflict", 409),
     e.ResyncRequired: ("resync-required", 409),
+    e.CaseErased: ("case-erased", 410),
+    e.ConsentRequired: ("consent-required", 409),
     e.CursorExpired: ("cursor-expired", 409),
     e.PayloadTooLarge: ("payload-too-large", 413),
     e.ValidationFailed: ("validation", 422),
@@ -283,9 +285,11 @@ _STATUS_DESCRIPTIONS = {
     401: "Missing, invalid, expired or revoked token (`unauthenticated`), or bad credentials.",
     403: "Role not admitted (`forbidden`) or device revoked (`device-revoked`: wipe local data).",
     404: "No such object among those the caller may see (`not-found`).",
-    409: "Conflicts with the current state (`conflict`); a sync cursor from before a server "
+    409: "Conflicts with the current state (`conflict`: `errors` names the field); no consent "
+    "for the purpose (`consent-required`); a sync cursor from before a server "
     "restore (`resync-required`: push again, then pull from the start) or older than the "
     "change log's horizon (`cursor-expired`: pull from the start, keep unpushed changes).",
+    410: "The case was erased by a coordinator (`case-erased`): drop it, send nothing more.",
     413: "Request body too large (`payload-too-large`).",
     422: "Invalid values; `errors` lists each field, where it was (`body`, `query`, `path`) "
     "and why (`validation`); a control character in the path or query is one too.",

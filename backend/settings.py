@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         "a device whose cursor is older must sync from scratch (its unpushed changes stay).",
     )
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    retention_days_after_closure: int = Field(
+        default=365,
+        ge=0,
+        le=36500,
+        description="`lantern retention run --apply` erases cases closed more than this many "
+        "days ago (a coordinator closes a case with `POST /api/v1/cases/{id}/close`).",
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -8,15 +8,21 @@ decides.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from backend.access.principal import Principal
 from backend.access.roles import MEMBER_ROLES, Role
 
 __all__ = [
+    "ConsentFact",
     "PhoneScope",
     "PhoneView",
+    "consent_in_force",
+    "latest_consents",
     "listable_roles",
     "may_manage_devices",
     "may_write_case",
@@ -105,3 +111,40 @@ def listable_roles(principal: Principal, *, asked: Role | None) -> frozenset[Rol
     if principal.role == Role.ADMIN:
         return None if asked is None else frozenset({asked})
     return frozenset(r for r in MEMBER_ROLES if asked is None or r == asked)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentFact:
+    """One recorded consent of a case, as far as the rule below needs it."""
+
+    purpose: str
+    state: str
+    recorded_at: dt.datetime
+    created_at: dt.datetime
+    record_id: uuid.UUID
+
+
+def _order(fact: ConsentFact) -> tuple[dt.datetime, dt.datetime, str]:
+    return (fact.recorded_at, fact.created_at, str(fact.record_id))
+
+
+def latest_consents(consents: Iterable[ConsentFact]) -> dict[str, ConsentFact]:
+    """The consent that stands for each purpose: the latest recorded (then received) wins."""
+    latest: dict[str, ConsentFact] = {}
+    for fact in consents:
+        found = latest.get(fact.purpose)
+        if found is None or _order(fact) > _order(found):
+            latest[fact.purpose] = fact
+    return latest
+
+
+def consent_in_force(consents: Iterable[ConsentFact], purpose: str) -> bool:
+    """Whether the person's consent for ``purpose`` stands now.
+
+    The latest consent recorded for the purpose wins (by the time it was
+    recorded, then by when the server received it): ``given`` lets data leave
+    for that purpose; ``refused``, ``withdrawn`` or no record at all does not.
+    A withdrawal therefore takes effect on the next query that asks.
+    """
+    latest = latest_consents(consents).get(purpose)
+    return latest is not None and latest.state == "given"

@@ -1,19 +1,21 @@
-"""HTTP handlers for ``/api/v1/cases`` (coordinators)."""
+"""HTTP handlers for ``/api/v1/cases`` (coordinators): triage, the case, erasure, closure."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, get
+from litestar import Controller, delete, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from backend.access.guards import allow
 from backend.access.roles import Role
 from backend.cases.schemas import CaseDetail, CaseLine
 from backend.cases.services import CaseFilter, CaseService
-from backend.db.session import READS
+from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.erasure.schemas import ClosureOut, ErasureOut, ErasureReason
+from backend.erasure.services import ErasureService
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
 __all__ = ["CaseController"]
@@ -92,3 +94,45 @@ class CaseController(Controller):
         purpose: FromQuery[Literal["triage", "referral", "follow_up", "review"]] = "review",
     ) -> CaseDetail:
         return await CaseService(db_session, runtime).open(principal, case_id, purpose=purpose)
+
+    @delete(
+        "/{case_id:uuid}",
+        opt=WRITES,
+        status_code=200,
+        summary="Erase a case: destroy its data key, leave tombstones, purge it from phones",
+        description=(
+            "The reason is a code in the query string (`?reason=person_request`), never free "
+            "text. Every record of the case becomes a tombstone, its data key is destroyed "
+            "(crypto-shredding) and phones drop the case on their next pull. Audited."
+        ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+    )
+    async def erase(
+        self,
+        case_id: FromPath[uuid.UUID],
+        reason: FromQuery[ErasureReason],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+    ) -> ErasureOut:
+        return await ErasureService(db_session, runtime).erase(principal, case_id, reason=reason)
+
+    @post(
+        "/{case_id:uuid}/close",
+        opt=WRITES,
+        status_code=200,
+        summary="Close a case: retention counts from now",
+        description=(
+            "Closing again keeps the first closure date. `lantern retention run --apply` erases "
+            "cases closed longer ago than the retention setting."
+        ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+    )
+    async def close(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+    ) -> ClosureOut:
+        return await ErasureService(db_session, runtime).close(principal, case_id)

@@ -37,17 +37,23 @@ class CaseRepository:
         )
         return list(result.scalars())
 
-    async def case_in(self, case_id: uuid.UUID, operations: Collection[uuid.UUID]) -> Record | None:
-        """The case, if it belongs to one of these operations and is not deleted."""
-        result = await self.session.execute(
-            select(Record).where(
-                Record.id == case_id,
-                Record.entity == "case",
-                Record.deleted.is_(False),
-                Record.operation_id.in_(list(operations)),
-            )
+    async def case_in(
+        self, case_id: uuid.UUID, operations: Collection[uuid.UUID], *, for_update: bool = False
+    ) -> Record | None:
+        """The case, if it belongs to one of these operations and is not deleted.
+
+        With ``for_update`` the row stays locked until commit (PostgreSQL), so
+        two coordinators acting on one case at once take turns.
+        """
+        query = select(Record).where(
+            Record.id == case_id,
+            Record.entity == "case",
+            Record.deleted.is_(False),
+            Record.operation_id.in_(list(operations)),
         )
-        return result.scalar_one_or_none()
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
 
     async def records_of_case(self, case_id: uuid.UUID) -> list[Record]:
         """Every live record of a case, oldest first."""

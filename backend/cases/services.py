@@ -16,10 +16,12 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.access.policy import latest_consents
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.cases.repositories import CaseRepository
 from backend.cases.schemas import CaseDetail, CaseLine, ConflictRef, QuarantineRef, RecordOut
+from backend.consent.repositories import consent_fact
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.models import Record
 from backend.errors import NotFound
@@ -92,12 +94,26 @@ class CaseService:
             object_id=object_id,
         )
 
+    async def coordinated_case(
+        self, principal: Principal, case_id: uuid.UUID, *, action: str, lock: bool = False
+    ) -> Record:
+        """A live case of an operation the caller coordinates (locked with ``lock``).
+
+        Raises:
+            NotFound: not a live case of the caller's operations (the refusal is audited).
+        """
+        scope = await self._scope(principal, None)
+        case = await self.cases.case_in(case_id, scope, for_update=lock)
+        if case is None:
+            raise self._refused(principal, "case", case_id, action)
+        return case
+
     async def triage(
         self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
     ) -> list[CaseLine]:
         """The caller's cases, most urgent first, filtered; the search is audited."""
         scope = await self._scope(principal, where.operation_id)
-        lines = self._lines(await self.cases.triage_records(scope))
+        lines = self.triage_lines(await self.cases.triage_records(scope))
         tag = nationality_tag(self.runtime, where.nationality) if where.nationality else None
         chosen = [line for line, facets in lines if self._matches(line, facets, where, tag)]
         chosen.sort(key=lambda line: (line.urgency, -line.updated_at.timestamp(), str(line.id)))
@@ -138,7 +154,8 @@ class CaseService:
         return tag is None or facets.get("nationality_tag") == tag
 
     @staticmethod
-    def _lines(records: list[Record]) -> list[tuple[CaseLine, dict[str, Any]]]:
+    def triage_lines(records: list[Record]) -> list[tuple[CaseLine, dict[str, Any]]]:
+        """One triage line per case of these records, with the case's facets."""
         by_case: dict[uuid.UUID, list[Record]] = defaultdict(list)
         for record in records:
             by_case[record.case_id].append(record)
@@ -155,12 +172,9 @@ class CaseService:
                 if details.get("completed"):
                     band = details.get("band")
                     flags |= set(details.get("flags") or [])
-            consents: dict[str, tuple[str, str]] = {}
-            for consent in (r for r in group if r.entity == "consent"):
-                details = msgspec.json.decode(consent.facets)
-                purpose, when = details.get("purpose"), str(details.get("recorded_at") or "")
-                if purpose and (purpose not in consents or when >= consents[purpose][0]):
-                    consents[purpose] = (when, str(details.get("state")))
+            consents = latest_consents(
+                consent_fact(r.id, r.facets, r.created_at) for r in group if r.entity == "consent"
+            )
             referrals = sorted(
                 {
                     str(msgspec.json.decode(r.facets).get("status"))
@@ -177,7 +191,7 @@ class CaseService:
                 band=band,
                 flags=sorted(flags),
                 referral_statuses=referrals,
-                consents={purpose: state for purpose, (_, state) in consents.items()},
+                consents={purpose: fact.state for purpose, fact in consents.items()},
                 urgency=urgency(flags=flags, band=band),
                 updated_at=updated,
             )

@@ -41,9 +41,7 @@ from backend.db.base import utcnow
 from backend.db.models import Conflict, DataKey, Quarantined, Record
 from backend.db.session import savepoint
 from backend.errors import (
-    Conflict as ConflictError,
-)
-from backend.errors import (
+    CaseErased,
     CursorExpired,
     FieldError,
     Forbidden,
@@ -52,6 +50,9 @@ from backend.errors import (
     PayloadTooLarge,
     ResyncRequired,
     ValidationFailed,
+)
+from backend.errors import (
+    Conflict as ConflictError,
 )
 from backend.i18n import N_
 from backend.linkage.addresses import CHAINS, InvalidValue, normalize
@@ -610,6 +611,8 @@ class SyncService:
             if not await self._store_outcome(principal, mutation, result):
                 stored = (await self.repo.outcomes([mutation.mutation_id]))[mutation.mutation_id]
                 return self._replay(mutation.mutation_id, stored.result)
+            if isinstance(rejection.error, CaseErased):
+                return result  # nothing about an erased person is kept, not even in quarantine
             item_id = uuid.uuid4()
             plain, wrapped = self.vault.new_data_key(item_id)
             case_id, operation_id = await self._placement(mutation)
@@ -749,7 +752,7 @@ class SyncService:
             operation_id = case.operation_id
             found = await self._key(case_id)
             if found is None:
-                raise Rejected(NotFound(N_("This case has been erased.")))
+                raise Rejected(CaseErased())
             key = found
         values = self._assessed(mutation, values, {})
         facets, assigned = self._readable(mutation.entity, values)
@@ -789,7 +792,7 @@ class SyncService:
         self._check_scope(principal, scope, case)
         key = await self._key(record.case_id)
         if key is None:
-            raise Rejected(NotFound(N_("This case has been erased.")))
+            raise Rejected(CaseErased())
         current = self._open(key, record)
         if record.entity in IMMUTABLE or (
             record.entity == "screening" and current.get("completed_at")

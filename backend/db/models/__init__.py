@@ -1,6 +1,12 @@
 """Every table, imported here so that Alembic sees the whole metadata."""
 
 from backend.db.models.audit import AuditEntry, DenialCounter
+from backend.db.models.coordination import (
+    CaseLifecycle,
+    CaseTransfer,
+    ReferralStep,
+    ServiceProvider,
+)
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
@@ -17,6 +23,8 @@ from backend.db.models.records import (
 __all__ = [
     "AccessToken",
     "AuditEntry",
+    "CaseLifecycle",
+    "CaseTransfer",
     "Change",
     "Conflict",
     "Counter",
@@ -29,6 +37,8 @@ __all__ = [
     "OperationMember",
     "Quarantined",
     "Record",
+    "ReferralStep",
     "ServerState",
+    "ServiceProvider",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Consent at every exit: is purpose P consented for case C now?"""

@@ -1,0 +1,1 @@
+"""The directory of service providers that coordinators refer people to."""

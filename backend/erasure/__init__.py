@@ -1,0 +1,1 @@
+"""Erasure (crypto-shredding a case), closure and retention."""

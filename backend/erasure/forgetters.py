@@ -1,0 +1,40 @@
+"""What else must forget an erased case: one function per table that projects case data.
+
+Erasure shreds the case's data key and turns its records into tombstones
+itself. Any other table that keeps something derived from a case (a person
+match encoding, a case reference of an investigation, a referral's steps)
+adds a ``forget_case(session, case_id)`` to ``FORGETTERS``; erasure calls each,
+in order, inside the same transaction, so an erasure is all or nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.models import CaseTransfer, ReferralStep
+
+__all__ = ["FORGETTERS", "Forgetter"]
+
+Forgetter = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
+
+
+async def forget_referral_steps(session: AsyncSession, case_id: uuid.UUID) -> None:
+    """A referral's steps say who helped the person when: gone with the case."""
+    await session.execute(delete(ReferralStep).where(ReferralStep.case_id == case_id))
+
+
+async def cancel_transfers(session: AsyncSession, case_id: uuid.UUID) -> None:
+    """A pending transfer of an erased case can no longer be accepted."""
+    await session.execute(
+        update(CaseTransfer)
+        .where(CaseTransfer.case_id == case_id, CaseTransfer.status == "pending")
+        .values(status="cancelled")
+    )
+
+
+#: Called in this order by every erasure. Add other tables' forgetters here.
+FORGETTERS: tuple[Forgetter, ...] = (forget_referral_steps, cancel_transfers)

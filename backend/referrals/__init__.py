@@ -1,0 +1,1 @@
+"""Referrals driven by coordinators: to a provider, through a fixed workflow, under consent."""

@@ -1,0 +1,1 @@
+"""An operation's summary: counts that cannot identify anyone, for coordinators."""

@@ -1,0 +1,199 @@
+"""Writes that start on the server (a coordinator's action), through the same record machinery.
+
+Push is how phones write; a coordinator's referral step, a transfer or an
+erasure is written here instead, but to the very same records: the body is
+sealed under the case's data key, ``rev`` and ``field_revs`` move on, facets
+are recomputed and the change is logged, so phones see the result by pull
+exactly as if another device had pushed it. The sealing, facets and logging
+helpers are :class:`SyncService`'s own (one way to do each); nothing here
+changes push or pull.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.base import utcnow
+from backend.db.models import Conflict, DataKey, Quarantined, Record
+from backend.errors import CaseErased
+from backend.runtime import Runtime
+from backend.sync.repositories import ChangeDraft
+from backend.sync.services import SyncService
+
+__all__ = ["ServerWriter"]
+
+
+class ServerWriter:
+    """Create, change, move and erase synced records on a coordinator's behalf."""
+
+    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.session = session
+        self.sync = SyncService(session, runtime)
+        self.repo = self.sync.repo
+
+    async def locked(self, record_id: uuid.UUID) -> Record | None:
+        """A record, locked until commit (PostgreSQL; SQLite writers take turns anyway)."""
+        return await self.repo.record(record_id, for_update=True)
+
+    async def read(self, record: Record) -> dict[str, Any]:
+        """A record's fields, opened under its case's key.
+
+        Raises:
+            CaseErased: the case's data key is gone.
+        """
+        key = await self.sync._key(record.case_id)
+        if key is None:
+            raise CaseErased()
+        return self.sync._open(key, record)
+
+    async def create(
+        self,
+        *,
+        entity: str,
+        record_id: uuid.UUID,
+        case: Record,
+        values: Mapping[str, Any],
+        actor_id: uuid.UUID,
+    ) -> Record:
+        """A new record of ``case``, written as the server (no device, no mutation).
+
+        Raises:
+            CaseErased: the case's data key is gone.
+        """
+        key = await self.sync._key(case.id)
+        if key is None:
+            raise CaseErased()
+        now = utcnow()
+        body = dict(values)
+        facets, assigned = self.sync._readable(entity, body)
+        record = Record(
+            id=record_id,
+            entity=entity,
+            case_id=case.id,
+            operation_id=case.operation_id,
+            created_by=actor_id,
+            created_by_mutation=uuid.uuid4(),  # made by the server: no device mutation
+            rev=1,
+            schema_version=1,
+            body=self.sync._seal(key, record_id, body),
+            field_revs=msgspec.json.encode(dict.fromkeys(body, 1)).decode(),
+            facets=facets,
+            assigned_to=assigned,
+            deleted=False,
+            created_at=now,
+            updated_at=now,
+        )
+        self.repo.add_record(record)
+        await self.session.flush()
+        self.sync._log(record, "upsert")
+        return record
+
+    async def change(self, record: Record, changes: Mapping[str, Any]) -> Record:
+        """Set fields of a (locked) record: a new revision, logged for every device in scope.
+
+        Raises:
+            CaseErased: the case's data key is gone.
+        """
+        key = await self.sync._key(record.case_id)
+        if key is None:
+            raise CaseErased()
+        current = self.sync._open(key, record)
+        merged = {**current, **changes}
+        revs: dict[str, int] = msgspec.json.decode(record.field_revs)
+        record.rev += 1
+        for name in changes:
+            revs[name] = record.rev
+        record.body = self.sync._seal(key, record.id, merged)
+        record.field_revs = msgspec.json.encode(revs).decode()
+        record.facets, record.assigned_to = self.sync._readable(record.entity, merged)
+        record.updated_at = utcnow()
+        self.sync._log(record, "upsert")
+        return record
+
+    async def move_case(self, case: Record, to_operation: uuid.UUID) -> int:
+        """Move a (locked) case and all its records to another operation.
+
+        The old operation's phones get a purge of the case; every record is
+        logged again under the new operation, so its devices receive the whole
+        case by pull. Conflicts and quarantine follow the case.
+
+        Returns:
+            How many records moved (the case included).
+        """
+        source = case.operation_id
+        self.repo.log_change(
+            ChangeDraft(
+                entity="case", record_id=case.id, operation_id=source, rev=case.rev, op="purge"
+            )
+        )
+        records = [case, *await self.repo.children_of(case.id)]
+        now = utcnow()
+        for record in records:
+            record.operation_id = to_operation
+            record.updated_at = now
+        await self.change(case, {"operation_id": str(to_operation)})
+        for child in records[1:]:
+            child.rev += 1
+            self.sync._log(child, "upsert")
+        await self.session.execute(
+            update(Conflict).where(Conflict.case_id == case.id).values(operation_id=to_operation)
+        )
+        await self.session.execute(
+            update(Quarantined)
+            .where(Quarantined.case_id == case.id)
+            .values(operation_id=to_operation)
+        )
+        # Deleted records move too (their tombstones belong to the new operation).
+        await self.session.execute(
+            update(Record)
+            .where(Record.case_id == case.id, Record.deleted.is_(True))
+            .values(operation_id=to_operation)
+        )
+        return len(records)
+
+    async def erase_case(self, case: Record) -> int:
+        """Crypto-shred a (locked) case: its data key goes, its records become tombstones.
+
+        Every record of the case is marked deleted with its body and facets
+        blanked; sync conflicts (sealed under the case's key) and quarantined
+        mutations of the case (sealed under keys of their own) are deleted; a
+        purge of the case is logged for its operation's phones.
+
+        Returns:
+            How many records became tombstones (the case included).
+        """
+        await self.session.execute(delete(DataKey).where(DataKey.owner_id == case.id))
+        self.sync._keys.pop(case.id, None)
+        result = await self.session.execute(select(Record).where(Record.case_id == case.id))
+        records = list(result.scalars())
+        now = utcnow()
+        for record in records:
+            record.deleted = True
+            record.body = b""
+            record.facets = "{}"
+            record.field_revs = "{}"
+            record.rev += 1
+            record.updated_at = now
+        ids = [r.id for r in records]
+        await self.session.execute(delete(Conflict).where(Conflict.case_id == case.id))
+        await self.session.execute(
+            delete(Quarantined).where(
+                or_(Quarantined.case_id == case.id, Quarantined.record_id.in_(ids))
+            )
+        )
+        self.repo.log_change(
+            ChangeDraft(
+                entity="case",
+                record_id=case.id,
+                operation_id=case.operation_id,
+                rev=case.rev,
+                op="purge",
+            )
+        )
+        return len(records)
