@@ -399,28 +399,33 @@ class SyncRepository:
         )
         return {row.id: RecordBrief(*row) for row in result}
 
-    async def insert_outcomes(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-        """Store outcomes in one statement; the ids stored (an id already taken is skipped)."""
-        rows = sorted(rows, key=lambda r: r["mutation_id"])  # one lock order for everyone
-        statement = (
-            dialect_insert(self.session)(_MUTATIONS)
-            .on_conflict_do_nothing()
-            .returning(_MUTATIONS.c.mutation_id)
-        )
-        result = await self.session.execute(statement, rows)
-        return set(result.scalars())
+    async def insert_outcomes(self, rows: list[dict[str, Any]]) -> int:
+        """Store outcomes in one statement; how many were stored (an id already taken is skipped)."""
+        return await self._insert_new(_MUTATIONS, "mutation_id", rows)
 
     async def insert_records(
         self, keys: list[dict[str, Any]], records: list[dict[str, Any]]
-    ) -> set[uuid.UUID]:
-        """Store new data keys and records in one statement each; the record ids stored."""
+    ) -> int:
+        """Store new data keys and records in one statement each; how many records were stored."""
         if keys:
             await self.session.execute(insert(_KEYS), sorted(keys, key=lambda r: r["owner_id"]))
-        statement = (
-            dialect_insert(self.session)(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.id)
-        )
-        result = await self.session.execute(statement, sorted(records, key=lambda r: r["id"]))
-        return set(result.scalars())
+        return await self._insert_new(_RECORDS, "id", records)
+
+    async def _insert_new(self, table: Table, key: str, rows: list[dict[str, Any]]) -> int:
+        """Insert rows whose key is free, in one statement; how many were inserted.
+
+        Rows go in key order, so concurrent batches lock in one order (no
+        deadlock). PostgreSQL counts what ``RETURNING`` gives back: a row another
+        transaction inserted first is skipped once that one commits. SQLite runs
+        one writer at a time, so the driver's own ``executemany`` (no statement
+        to build per row) and its row count suffice.
+        """
+        rows = sorted(rows, key=lambda r: r[key])
+        statement = dialect_insert(self.session)(table).on_conflict_do_nothing()
+        if self.session.get_bind().dialect.name == "postgresql":
+            result = await self.session.execute(statement.returning(table.c[key]), rows)
+            return len(result.all())
+        return rowcount(await self.session.execute(statement, rows))
 
     async def data_keys(self, owners: Collection[uuid.UUID]) -> dict[uuid.UUID, DataKey]:
         """Wrapped data keys by owner (case) id."""

@@ -364,11 +364,9 @@ class SyncService:
                 )
         try:
             async with savepoint(self.session):
-                stored = await self.repo.insert_outcomes(outcomes)
-                if len(stored) != len(outcomes):
+                if await self.repo.insert_outcomes(outcomes) != len(outcomes):
                     raise _BulkFailed
-                inserted = await self.repo.insert_records(keys, records)
-                if len(inserted) != len(records):
+                if await self.repo.insert_records(keys, records) != len(records):
                     raise _BulkFailed
                 for _, mutation, row in planned:
                     self.repo.log_change(
