@@ -30,6 +30,7 @@ from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
 from backend.db.session import provide_db_session, settle_side_effects
+from backend.duplicates.controllers import DuplicateController
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             ScreeningController,
             SyncController,
             CaseController,
+            DuplicateController,
             AddressController,
             HealthController,
         ],

@@ -314,6 +314,32 @@ def keys_destroy(key_id: str) -> None:
     click.echo(f"destroyed {key_id}", err=True)
 
 
+# -- duplicates ----------------------------------------------------------------
+
+
+@main.group()
+def duplicates() -> None:
+    """Possible duplicate persons."""
+
+
+@duplicates.command("scan")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def duplicates_scan(batch_size: int) -> None:
+    """(Re-)encode every case under the active master key and propose possible duplicates.
+
+    Run it once for cases that predate duplicate detection, and after every
+    master-key rotation (before `lantern keys retire`): encodings under an old
+    key are not compared with new ones. Nothing is ever merged.
+    """
+    from backend.duplicates.services import ScanReport, scan
+
+    async def work(runtime: Runtime) -> ScanReport:
+        return await scan(runtime, batch_size=batch_size)
+
+    report = _run(work)
+    click.echo(f"encoded {report.cases - report.unreadable} cases ({report.unreadable} unreadable)")
+
+
 # -- users ---------------------------------------------------------------------
 
 

@@ -10,10 +10,16 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import DataKey, Quarantined
+from backend.db.models import DataKey, PersonEncoding, Quarantined
 from backend.db.statements import rowcount
 
-__all__ = ["WRAPPED_KEY_TABLES", "Claimed", "RotationRepository", "WrappedKeyTable"]
+__all__ = [
+    "KEY_REFERENCES",
+    "WRAPPED_KEY_TABLES",
+    "Claimed",
+    "RotationRepository",
+    "WrappedKeyTable",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,12 @@ WRAPPED_KEY_TABLES: tuple[WrappedKeyTable, ...] = (
 )
 
 
+#: Tables that name a master key per row without holding a wrapped key: keyed
+#: encodings, re-made from the decrypted cases (``lantern duplicates scan``),
+#: not re-wrapped. Counted, so a key they still use is never retired.
+KEY_REFERENCES: tuple[tuple[str, Any], ...] = (("person_encodings", PersonEncoding.master_key_id),)
+
+
 @dataclass(frozen=True, slots=True)
 class Claimed:
     """One claimed row: whose key, wrapped how, under which master key."""
@@ -63,9 +75,9 @@ class RotationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def usage(self, extra: Sequence[tuple[str, Any]] = ()) -> dict[str, dict[str, int]]:
-        """Rows per master key id, per table (``extra``: more (table, key-id column) to count)."""
-        columns = [(t.name, t.master_key_id) for t in WRAPPED_KEY_TABLES] + list(extra)
+    async def usage(self) -> dict[str, dict[str, int]]:
+        """Rows per master key id, per table, of every table that names a master key."""
+        columns = [(t.name, t.master_key_id) for t in WRAPPED_KEY_TABLES] + list(KEY_REFERENCES)
         found: dict[str, dict[str, int]] = {}
         for name, column in columns:
             rows = await self.session.execute(select(column, func.count()).group_by(column))

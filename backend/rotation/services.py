@@ -27,7 +27,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +44,6 @@ from backend.rotation.repositories import (
 from backend.runtime import Runtime
 
 __all__ = [
-    "KEY_REFERENCES",
     "BatchReport",
     "RunReport",
     "destroy",
@@ -53,11 +51,6 @@ __all__ = [
     "rewrap",
     "usage",
 ]
-
-#: More tables that name a master key per row without holding a wrapped key
-#: (keyed encodings, say): counted, so a key they use is never retired. Each
-#: entry is (table name, a callable returning the key-id column).
-KEY_REFERENCES: list[tuple[str, Callable[[], Any]]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +79,9 @@ class RunReport:
         return sum(self.rewrapped.values())
 
 
-def _references() -> list[tuple[str, Any]]:
-    return [(name, column()) for name, column in KEY_REFERENCES]
-
-
 async def usage(session: AsyncSession) -> dict[str, dict[str, int]]:
     """Rows per master key id, per table, of everything that names a master key."""
-    return await RotationRepository(session).usage(_references())
+    return await RotationRepository(session).usage()
 
 
 async def _rewrap_batch(

@@ -40,6 +40,7 @@ from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import Conflict, DataKey, Quarantined, Record
 from backend.db.session import savepoint
+from backend.duplicates.services import encode_case
 from backend.errors import (
     Conflict as ConflictError,
 )
@@ -542,6 +543,8 @@ class SyncService:
         self.repo.add_record(record)
         await self.session.flush()
         self._log(record, "upsert")
+        if record.entity == "case":
+            await encode_case(self.session, self.runtime, record, values)
         await self._release_waiting(principal, scope, record)
         return MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=1)
 
@@ -613,6 +616,8 @@ class SyncService:
             record.facets = msgspec.json.encode(self._facets(record.entity, merged)).decode()
             record.rev = rev
             record.updated_at = utcnow()
+            if record.entity == "case":
+                await encode_case(self.session, self.runtime, record, merged)
             reassigned = record.entity == "case" and "assigned_to" in changed
             if reassigned:
                 self._purge_for_former_assignee(record, current.get("assigned_to"))

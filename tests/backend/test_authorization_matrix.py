@@ -56,6 +56,9 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/sync/quarantine/{item_id}/resolve"): frozenset({"coordinator"}),
     ("GET", "/api/v1/cases"): frozenset({"coordinator"}),
     ("GET", "/api/v1/cases/{case_id}"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/duplicates"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/duplicates/{proposal_id}/merge"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/duplicates/{proposal_id}/dismiss"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

@@ -1,6 +1,7 @@
 """Every table, imported here so that Alembic sees the whole metadata."""
 
 from backend.db.models.audit import AuditEntry, DenialCounter
+from backend.db.models.duplicates import DuplicateProposal, PersonEncoding
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
@@ -23,10 +24,12 @@ __all__ = [
     "DataKey",
     "DenialCounter",
     "Device",
+    "DuplicateProposal",
     "LoginThrottle",
     "Mutation",
     "Operation",
     "OperationMember",
+    "PersonEncoding",
     "Quarantined",
     "Record",
     "ServerState",

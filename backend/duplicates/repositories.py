@@ -1,0 +1,223 @@
+"""Every query of duplicate detection: encodings, their blocks, proposals within a caller's operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend.db.base import utcnow
+from backend.db.models import DataKey, DuplicateProposal, PersonEncoding, Record
+from backend.db.statements import insert_if_absent, rowcount
+
+__all__ = ["DuplicateRepository", "ProposalRow"]
+
+#: A proposal with the facets of its two (live) case records.
+ProposalRow = tuple[DuplicateProposal, str, str]
+
+
+class DuplicateRepository:
+    """Encodings, blocks and proposals; proposals are read only within operations given."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def save_encoding(self, encoding: PersonEncoding) -> None:
+        """Store a case's encoding, replacing the one it had."""
+        await self.session.merge(encoding)
+
+    async def block(
+        self, *, master_key_id: str, years: Collection[bytes] | None, exclude: uuid.UUID
+    ) -> list[PersonEncoding]:
+        """Encodings under this master key whose birth year is one of ``years`` or unknown.
+
+        ``years`` of ``None`` (the case's own year is unknown) is every encoding.
+        """
+        stmt = select(PersonEncoding).where(
+            PersonEncoding.master_key_id == master_key_id, PersonEncoding.case_id != exclude
+        )
+        if years is not None:
+            stmt = stmt.where(
+                or_(PersonEncoding.birth_year.in_(list(years)), PersonEncoding.birth_year.is_(None))
+            )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def drop_open_proposals(
+        self,
+        case_id: uuid.UUID,
+        *,
+        keep: Collection[uuid.UUID] = (),
+        master_key_id: str | None = None,
+    ) -> None:
+        """Forget a case's undecided proposals, but those pairing it with a case in ``keep``.
+
+        With ``master_key_id``, only pairs whose other case is encoded under
+        that key (so was just compared) are forgotten: during a re-encoding
+        after a rotation, a pair with a case not re-encoded yet stands.
+        """
+        kept = list(keep)
+        others = select(PersonEncoding.case_id).where(PersonEncoding.master_key_id == master_key_id)
+        compared = (
+            (
+                DuplicateProposal.right_case_id.in_(others),
+                DuplicateProposal.left_case_id.in_(others),
+            )
+            if master_key_id is not None
+            else (true(), true())
+        )
+        await self.session.execute(
+            delete(DuplicateProposal).where(
+                DuplicateProposal.status == "open",
+                or_(
+                    and_(
+                        DuplicateProposal.left_case_id == case_id,
+                        DuplicateProposal.right_case_id.not_in(kept),
+                        compared[0],
+                    ),
+                    and_(
+                        DuplicateProposal.right_case_id == case_id,
+                        DuplicateProposal.left_case_id.not_in(kept),
+                        compared[1],
+                    ),
+                ),
+            )
+        )
+
+    async def propose(self, proposal: DuplicateProposal) -> None:
+        """Add a proposal unless the pair already has one (a decided pair is never reopened)."""
+        values = {
+            c.key: getattr(proposal, c.key)
+            for c in DuplicateProposal.__table__.columns
+            if getattr(proposal, c.key) is not None
+        }
+        if not await insert_if_absent(self.session, DuplicateProposal, **values):
+            await self.session.execute(
+                update(DuplicateProposal)
+                .where(
+                    DuplicateProposal.left_case_id == proposal.left_case_id,
+                    DuplicateProposal.right_case_id == proposal.right_case_id,
+                    DuplicateProposal.status == "open",
+                )
+                .values(
+                    score=proposal.score,
+                    name_similarity=proposal.name_similarity,
+                    updated_at=utcnow(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+    async def forget(self, case_id: uuid.UUID) -> None:
+        """Delete a case's encoding and every proposal naming it."""
+        await self.session.execute(delete(PersonEncoding).where(PersonEncoding.case_id == case_id))
+        await self.session.execute(
+            delete(DuplicateProposal).where(
+                or_(
+                    DuplicateProposal.left_case_id == case_id,
+                    DuplicateProposal.right_case_id == case_id,
+                )
+            )
+        )
+
+    @staticmethod
+    def _visible(operations: Collection[uuid.UUID]) -> tuple[ColumnElement[bool], ...]:
+        ops = list(operations)
+        return (
+            DuplicateProposal.left_operation_id.in_(ops),
+            DuplicateProposal.right_operation_id.in_(ops),
+        )
+
+    async def page(
+        self,
+        operations: Collection[uuid.UUID],
+        *,
+        operation_id: uuid.UUID,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[ProposalRow]:
+        """Proposals touching ``operation_id`` whose two cases are both in ``operations`` and live."""
+        left, right = aliased(Record), aliased(Record)
+        stmt = (
+            select(DuplicateProposal, left.facets, right.facets)
+            .join(left, and_(left.id == DuplicateProposal.left_case_id, left.deleted.is_(False)))
+            .join(
+                right, and_(right.id == DuplicateProposal.right_case_id, right.deleted.is_(False))
+            )
+            .where(
+                *self._visible(operations),
+                or_(
+                    DuplicateProposal.left_operation_id == operation_id,
+                    DuplicateProposal.right_operation_id == operation_id,
+                ),
+            )
+            .order_by(DuplicateProposal.score.desc(), DuplicateProposal.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        if status is not None:
+            stmt = stmt.where(DuplicateProposal.status == status)
+        return [(p, lf, rf) for p, lf, rf in await self.session.execute(stmt)]
+
+    def _with_cases(self, operations: Collection[uuid.UUID]) -> Select[DuplicateProposal, str, str]:
+        """Proposals whose two cases are live and both in ``operations``, with their facets."""
+        left, right = aliased(Record), aliased(Record)
+        return (
+            select(DuplicateProposal, left.facets, right.facets)
+            .join(left, and_(left.id == DuplicateProposal.left_case_id, left.deleted.is_(False)))
+            .join(
+                right, and_(right.id == DuplicateProposal.right_case_id, right.deleted.is_(False))
+            )
+            .where(*self._visible(operations))
+        )
+
+    async def one(
+        self, proposal_id: uuid.UUID, operations: Collection[uuid.UUID]
+    ) -> ProposalRow | None:
+        """A proposal whose two cases are live and both in ``operations``."""
+        result = await self.session.execute(
+            self._with_cases(operations).where(DuplicateProposal.id == proposal_id)
+        )
+        found = result.one_or_none()
+        if found is None:
+            return None
+        proposal, left, right = found
+        return proposal, left, right
+
+    async def decide(
+        self,
+        proposal_id: uuid.UUID,
+        *,
+        status: str,
+        primary: uuid.UUID | None,
+        by: uuid.UUID,
+        at: dt.datetime,
+    ) -> bool:
+        """Record a decision on an open proposal; false when it was decided already (a race)."""
+        result = await self.session.execute(
+            update(DuplicateProposal)
+            .where(DuplicateProposal.id == proposal_id, DuplicateProposal.status == "open")
+            .values(
+                status=status, primary_case_id=primary, decided_by=by, decided_at=at, updated_at=at
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) == 1
+
+    async def live_cases(
+        self, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[tuple[Record, DataKey]]:
+        """Live case records with their wrapped data keys, in id order after ``after``."""
+        stmt = (
+            select(Record, DataKey)
+            .join(DataKey, DataKey.owner_id == Record.id)
+            .where(Record.entity == "case", Record.deleted.is_(False))
+            .order_by(Record.id)
+            .limit(limit)
+        )
+        if after is not None:
+            stmt = stmt.where(Record.id > after)
+        return [(r, k) for r, k in await self.session.execute(stmt)]
