@@ -140,7 +140,7 @@ def run(seed: int, people: int, threshold: float) -> None:
         )
         r = recall_at_precision(records, proposals, group)
         print(
-            f"  best recall at precision >= 0.95: "
+            "  best recall at precision >= 0.95: "
             + (f"{r.recall:.3f} (threshold {r.threshold:.2f})" if r else "none")
         )
 

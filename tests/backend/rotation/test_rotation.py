@@ -139,11 +139,11 @@ def test_rotating_twice_with_sigkill_mid_run_then_resuming_reads_everything_back
     for round_ in (1, 2):
         old = load_key_file(path).active_id
         new = _new_active_key(settings)
-        killed = start(settings_env, "keys", "rewrap", "--batch-size", "20")
+        killed = start(settings_env, "keys", "rewrap", "--batch-size", "5")
         kill_after_batches(killed, 3)
         counts = asyncio.run(_counts_and_dispose(runtime))
         # Killed mid-run: some keys moved, some not, none lost.
-        assert counts.get(new, 0) >= 60 and counts.get(old, 0) > 0, counts
+        assert counts.get(new, 0) >= 15 and counts.get(old, 0) > 0, counts
         assert sum(counts.values()) == 1550
         out = run(settings_env, "keys", "rewrap", "--batch-size", "50")
         assert "re-wrapped" in out
