@@ -7,11 +7,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import DataKey, PersonEncoding, Quarantined
-from backend.db.statements import rowcount
 
 __all__ = [
     "KEY_REFERENCES",
@@ -115,14 +114,28 @@ class RotationRepository:
     async def rewrite(
         self, table: WrappedKeyTable, rows: Sequence[tuple[Claimed, bytes, str]]
     ) -> int:
-        """Store each row's new wrapping, if the row still holds the wrapping it was read with."""
-        written = 0
-        for claimed, wrapped, key_id in rows:
-            result = await self.session.execute(
-                update(table.model)
-                .where(table.owner == claimed.owner, table.master_key_id == claimed.master_key_id)
-                .values({table.wrapped.key: wrapped, table.master_key_id.key: key_id})
-                .execution_options(synchronize_session=False)
-            )
-            written += rowcount(result)
-        return written
+        """Store each row's new wrapping (one statement, executed for every row).
+
+        The rows were claimed in this transaction (locked on PostgreSQL; the
+        write lock on SQLite), so none can have changed since; the statement
+        still names the master key each was read under.
+        """
+        if not rows:
+            return 0
+        core = table.model.__table__
+        owner, wrapped, key_id = (
+            core.c[c.key] for c in (table.owner, table.wrapped, table.master_key_id)
+        )
+        statement = (
+            update(core)
+            .where(owner == bindparam("b_owner"), key_id == bindparam("b_old"))
+            .values({wrapped.key: bindparam("b_wrapped"), key_id.key: bindparam("b_new")})
+        )
+        await self.session.execute(
+            statement,
+            [
+                {"b_owner": c.owner, "b_old": c.master_key_id, "b_wrapped": w, "b_new": k}
+                for c, w, k in rows
+            ],
+        )
+        return len(rows)

@@ -191,15 +191,15 @@ async def _read_back_and_dispose(runtime: Runtime, path: Path, seeded: Seeded) -
 def test_two_rewrap_workers_at_once_take_disjoint_batches(
     runtime: Runtime, settings: Settings, settings_env: dict[str, str], accounts: Accounts
 ) -> None:
-    seeded = _seed_outside_a_loop(runtime, accounts, cases=1200, quarantined=0)
+    seeded = _seed_outside_a_loop(runtime, accounts, cases=4000, quarantined=0)
     new = _new_active_key(settings)
-    workers = [start(settings_env, "keys", "rewrap", "--batch-size", "10") for _ in range(2)]
+    workers = [start(settings_env, "keys", "rewrap", "--batch-size", "5") for _ in range(2)]
     totals = []
     for proc in workers:
         out, _ = proc.communicate(timeout=300)
         assert proc.returncode == 0, out
         totals.append(int(re.search(r": (\d+) re-wrapped in", out).group(1)))  # type: ignore[union-attr]
     # Each key was re-wrapped by exactly one worker, and both did part of the work.
-    assert sum(totals) == 1200 and min(totals) > 0, totals
-    assert asyncio.run(_counts_and_dispose(runtime)) == {new: 1200}
+    assert sum(totals) == 4000 and min(totals) > 0, totals
+    assert asyncio.run(_counts_and_dispose(runtime)) == {new: 4000}
     asyncio.run(_read_back_and_dispose(runtime, settings.effective_key_file, seeded))
