@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    delete,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,7 +26,20 @@ from backend.db.base import utcnow
 from backend.db.models import DataKey, DuplicateProposal, PersonEncoding, Record
 from backend.db.statements import insert_if_absent, rowcount
 
-__all__ = ["DuplicateRepository", "ProposalRow"]
+__all__ = ["BlockRow", "DuplicateRepository", "ProposalRow"]
+
+
+class BlockRow(NamedTuple):
+    """One encoding of a block, as compared (no entity: blocks are large)."""
+
+    case_id: uuid.UUID
+    operation_id: uuid.UUID
+    name_filter: bytes
+    birth_year: bytes | None
+    birth_year_window: bytes
+    nationality: bytes | None
+    sex: bytes | None
+
 
 #: A proposal with the facets of its two (live) case records.
 ProposalRow = tuple[DuplicateProposal, str, str]
@@ -26,25 +51,53 @@ class DuplicateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def save_encoding(self, encoding: PersonEncoding) -> None:
-        """Store a case's encoding, replacing the one it had."""
-        await self.session.merge(encoding)
+    async def encoding(self, case_id: uuid.UUID) -> PersonEncoding | None:
+        """A case's stored encoding."""
+        return await self.session.get(PersonEncoding, case_id)
+
+    def add_encoding(self, encoding: PersonEncoding) -> None:
+        """Stage a case's first encoding."""
+        self.session.add(encoding)
+
+    async def delete_encoding(self, encoding: PersonEncoding) -> None:
+        """Delete a case's encoding (its name is gone)."""
+        await self.session.delete(encoding)
 
     async def block(
         self, *, master_key_id: str, years: Collection[bytes] | None, exclude: uuid.UUID
-    ) -> list[PersonEncoding]:
-        """Encodings under this master key whose birth year is one of ``years`` or unknown.
+    ) -> list[tuple[object, bytes]]:
+        """(case id, name filter) of the encodings under this key whose year is in ``years`` or unknown.
 
-        ``years`` of ``None`` (the case's own year is unknown) is every encoding.
+        ``years`` of ``None`` (the case's own year is unknown) is every
+        encoding. Two columns only: a block can hold thousands, and most are
+        ruled out on the name alone. The case id comes as the driver gives it
+        (making thousands of UUIDs is most of the cost); ``uuid.UUID(str(id))``
+        makes one of it.
         """
-        stmt = select(PersonEncoding).where(
+        raw_id = type_coerce(PersonEncoding.case_id, String)
+        stmt = select(raw_id, PersonEncoding.name_filter).where(
             PersonEncoding.master_key_id == master_key_id, PersonEncoding.case_id != exclude
         )
         if years is not None:
             stmt = stmt.where(
                 or_(PersonEncoding.birth_year.in_(list(years)), PersonEncoding.birth_year.is_(None))
             )
-        return list((await self.session.execute(stmt)).scalars())
+        return [(case_id, name) for case_id, name in await self.session.execute(stmt)]
+
+    async def encodings(self, case_ids: Collection[uuid.UUID]) -> list[BlockRow]:
+        """Whole encodings of these cases, as plain rows."""
+        if not case_ids:
+            return []
+        stmt = select(
+            PersonEncoding.case_id,
+            PersonEncoding.operation_id,
+            PersonEncoding.name_filter,
+            PersonEncoding.birth_year,
+            PersonEncoding.birth_year_window,
+            PersonEncoding.nationality,
+            PersonEncoding.sex,
+        ).where(PersonEncoding.case_id.in_(list(case_ids)))
+        return [BlockRow(*row) for row in await self.session.execute(stmt)]
 
     async def drop_open_proposals(
         self,

@@ -266,3 +266,10 @@ async def test_merge_and_dismiss_at_once_one_wins(client: AsyncClient, accounts:
     ]
     statuses = sorted(r.status_code for r in await asyncio.gather(*calls))
     assert statuses == [200] + [409] * 7, statuses
+
+
+def test_no_field_weight_raises_a_score() -> None:
+    """``encode_case`` rules pairs out on the name's Dice alone; that is sound only so."""
+    from backend.matching import FIELD_WEIGHTS
+
+    assert all(0 < w <= 1.0 for weights in FIELD_WEIGHTS.values() for w in weights.values())
