@@ -15,33 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 from backend.app import build_runtime
-from backend.crypto.keys import create_key_file
-from backend.db.migrate import upgrade
 from backend.db.models import PersonEncoding, Record
 from backend.duplicates.services import encode_case
 from backend.matching import encode_person
 from backend.settings import Settings
 from bench.matching_data import population
-from bench.server_bench import postgres_database
-
-
-@contextlib.contextmanager
-def _database(url: str | None, directory: Path) -> Iterator[str]:
-    if url is None:
-        yield f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-        return
-    with postgres_database(url) as made:
-        yield made
+from bench.throwaway import throwaway_settings
 
 
 def _values(
@@ -108,13 +93,7 @@ async def _run(settings: Settings, stored: int, new: int) -> None:
 
 
 def run(stored: int, new: int, url: str | None) -> None:
-    with tempfile.TemporaryDirectory() as tmp, _database(url, Path(tmp)) as database_url:
-        key_file = Path(tmp) / "lantern.key"
-        create_key_file(key_file, development=True)
-        upgrade(database_url)
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, data_dir=Path(tmp), key_file=key_file, database_url=database_url
-        )
+    with throwaway_settings(url) as settings:
         asyncio.run(_run(settings, stored, new))
 
 

@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 from backend.app import build_runtime
-from backend.crypto.keys import activate_master_key, add_master_key, create_key_file
+from backend.crypto.keys import activate_master_key, add_master_key
 from backend.crypto.vault import Vault
-from backend.db.migrate import upgrade
 from backend.db.models import DataKey
 from backend.rotation.services import rewrap
 from backend.runtime import Runtime
 from backend.settings import Settings
-from bench.server_bench import postgres_database
+from bench.throwaway import throwaway_settings
 
 
 async def _seed(runtime: Runtime, keys: int) -> None:
@@ -59,24 +54,11 @@ async def _timed(settings: Settings, workers: int, batch_size: int) -> tuple[flo
     return time.perf_counter() - start, sum(r.total for r in reports)
 
 
-@contextlib.contextmanager
-def _database(url: str | None, directory: Path) -> Iterator[str]:
-    if url is None:
-        yield f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-        return
-    with postgres_database(url) as made:
-        yield made
-
-
 def run(keys: int, batch_size: int, url: str | None) -> None:
-    with tempfile.TemporaryDirectory() as tmp, _database(url, Path(tmp)) as database_url:
-        key_file = Path(tmp) / "lantern.key"
-        first = create_key_file(key_file, development=True).active_id
-        upgrade(database_url)
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, data_dir=Path(tmp), key_file=key_file, database_url=database_url
-        )
+    with throwaway_settings(url) as settings:
+        key_file = settings.effective_key_file
         runtime = build_runtime(settings)
+        first = runtime.keyring.active_id
 
         async def seed() -> None:
             try:
