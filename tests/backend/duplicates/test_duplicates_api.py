@@ -273,3 +273,35 @@ def test_no_field_weight_raises_a_score() -> None:
     from backend.matching import FIELD_WEIGHTS
 
     assert all(0 < w <= 1.0 for weights in FIELD_WEIGHTS.values() for w in weights.values())
+
+
+@pytest.mark.skipif(not is_postgres(), reason="concurrent pushes need PostgreSQL")
+async def test_one_person_pushed_from_many_phones_at_once_is_proposed_once_per_pair(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """Encoding and proposing at push never fail a push; a scan completes what a race missed."""
+    field = await field_operation(client, accounts)
+    phones = [field.caseworker]
+    for _ in range(3):
+        worker = await accounts.create("caseworker")
+        added = await client.post(
+            f"/api/v1/operations/{field.operation_id}/members",
+            headers=field.coordinator_headers,
+            json={"user_id": str(worker.id)},
+        )
+        assert added.status_code == 201
+        phone = uuid.uuid4()
+        headers = await accounts.headers(worker, device_id=phone)
+        phones.append(type(field.caseworker)(client, phone, headers, worker.id))
+    await _push_case(field, "JJJ-000", SOMCHAI)
+    people = [SOMCHAI, SOMCHAI_AGAIN, SOMCHAI, SOMCHAI_AGAIN]
+    batches = [
+        [mutation("case", uuid.uuid4(), case_data(field.operation_id, code=f"JJJ-00{i + 1}", **p))]
+        for i, p in enumerate(people)
+    ]
+    results = await asyncio.gather(*(d.push(b) for d, b in zip(phones, batches, strict=True)))
+    assert all(r[0]["status"] == "applied" for r in results), results
+    await scan(runtime)
+    found = await _proposals(client, field.coordinator_headers, field.operation_id)
+    pairs = [frozenset((p["left"]["id"], p["right"]["id"])) for p in found]
+    assert len(pairs) == len(set(pairs)) == 10  # five records of one person: every pair, once
