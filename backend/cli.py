@@ -196,17 +196,31 @@ def keys_init(production: bool, if_missing: bool) -> None:
 
 
 @keys.command("rotate")
-def keys_rotate() -> None:
+@click.option(
+    "--now",
+    is_flag=True,
+    help="Stage, activate and re-wrap in one go: only where every worker reads this key file.",
+)
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def keys_rotate(now: bool, batch_size: int) -> None:
     """Stage a new master secret (step 1 of 5); old ones are kept.
 
     Running workers re-read the key file when it changes, so each of them can
     read under the new key at once. Put the file in place on every machine,
     then run `lantern keys activate KEY_ID`, then `lantern keys rewrap`.
+
+    With --now (one machine, or a key file every worker shares), the new key
+    is activated at once and every data key re-wrapped under it, while the
+    server runs; if interrupted, `lantern keys rewrap` finishes the job.
     """
     from backend.crypto.keys import add_master_key
 
     path = _settings().effective_key_file
-    key_id = add_master_key(path)
+    key_id = add_master_key(path, activate=now)
+    if now:
+        click.echo(f"active key is now {key_id}; re-wrapping every data key under it", err=True)
+        _rewrap(batch_size)
+        return
     click.echo(
         f"staged key {key_id}: once every machine holds this key file, run "
         f"`lantern keys activate {key_id}`, then `lantern keys rewrap`",
@@ -238,13 +252,16 @@ def keys_rewrap(batch_size: int) -> None:
     One transaction per batch; several runs may go at once; a run that is
     interrupted resumes when started again. Prints one line per batch.
     """
+    _rewrap(batch_size)
+
+
+def _rewrap(batch_size: int) -> None:
     from backend.rotation.services import BatchReport, RunReport, rewrap
 
     def progress(batch: BatchReport) -> None:
         click.echo(
             f"batch {batch.table}: {batch.rewrapped} re-wrapped under {batch.target}"
-            + (f", {batch.failed} could not be unwrapped" if batch.failed else ""),
-            err=False,
+            + (f", {batch.failed} could not be unwrapped" if batch.failed else "")
         )
         sys.stdout.flush()
 

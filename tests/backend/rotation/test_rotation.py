@@ -138,9 +138,14 @@ def test_rotating_twice_with_sigkill_mid_run_then_resuming_reads_everything_back
     path = settings.effective_key_file
     for round_ in (1, 2):
         old = load_key_file(path).active_id
-        new = _new_active_key(settings)
-        killed = start(settings_env, "keys", "rewrap", "--batch-size", "5")
+        if round_ == 1:  # staged and activated, then re-wrapped
+            new = _new_active_key(settings)
+            killed = start(settings_env, "keys", "rewrap", "--batch-size", "5")
+        else:  # all in one command
+            killed = start(settings_env, "keys", "rotate", "--now", "--batch-size", "5")
         kill_after_batches(killed, 3)
+        new = load_key_file(path).active_id
+        assert new != old
         counts = asyncio.run(_counts_and_dispose(runtime))
         # Killed mid-run: some keys moved, some not, none lost.
         assert counts.get(new, 0) >= 15 and counts.get(old, 0) > 0, counts
