@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
     String,
     and_,
@@ -33,7 +32,6 @@ class BlockRow(NamedTuple):
     """One encoding of a block, as compared (no entity: blocks are large)."""
 
     case_id: uuid.UUID
-    operation_id: uuid.UUID
     name_filter: bytes
     birth_year: bytes | None
     birth_year_window: bytes
@@ -41,8 +39,14 @@ class BlockRow(NamedTuple):
     sex: bytes | None
 
 
-#: A proposal with the facets of its two (live) case records.
-ProposalRow = tuple[DuplicateProposal, str, str]
+class ProposalRow(NamedTuple):
+    """A proposal with the operation and facets of its two (live) case records."""
+
+    proposal: DuplicateProposal
+    left_operation_id: uuid.UUID
+    left_facets: str
+    right_operation_id: uuid.UUID
+    right_facets: str
 
 
 class DuplicateRepository:
@@ -90,7 +94,6 @@ class DuplicateRepository:
             return []
         stmt = select(
             PersonEncoding.case_id,
-            PersonEncoding.operation_id,
             PersonEncoding.name_filter,
             PersonEncoding.birth_year,
             PersonEncoding.birth_year_window,
@@ -176,11 +179,26 @@ class DuplicateRepository:
         )
 
     @staticmethod
-    def _visible(operations: Collection[uuid.UUID]) -> tuple[ColumnElement[bool], ...]:
+    def _with_cases(
+        operations: Collection[uuid.UUID], left: Any = None, right: Any = None
+    ) -> Select[DuplicateProposal, uuid.UUID, str, uuid.UUID, str]:
+        """Proposals whose two cases are live and both in ``operations``, with their facets.
+
+        The operations are the cases' own, so a transferred case takes its
+        proposals along (and out of sight of its former coordinators).
+        """
         ops = list(operations)
+        left = left if left is not None else aliased(Record)
+        right = right if right is not None else aliased(Record)
         return (
-            DuplicateProposal.left_operation_id.in_(ops),
-            DuplicateProposal.right_operation_id.in_(ops),
+            select(
+                DuplicateProposal, left.operation_id, left.facets, right.operation_id, right.facets
+            )
+            .join(left, and_(left.id == DuplicateProposal.left_case_id, left.deleted.is_(False)))
+            .join(
+                right, and_(right.id == DuplicateProposal.right_case_id, right.deleted.is_(False))
+            )
+            .where(left.operation_id.in_(ops), right.operation_id.in_(ops))
         )
 
     async def page(
@@ -195,37 +213,15 @@ class DuplicateRepository:
         """Proposals touching ``operation_id`` whose two cases are both in ``operations`` and live."""
         left, right = aliased(Record), aliased(Record)
         stmt = (
-            select(DuplicateProposal, left.facets, right.facets)
-            .join(left, and_(left.id == DuplicateProposal.left_case_id, left.deleted.is_(False)))
-            .join(
-                right, and_(right.id == DuplicateProposal.right_case_id, right.deleted.is_(False))
-            )
-            .where(
-                *self._visible(operations),
-                or_(
-                    DuplicateProposal.left_operation_id == operation_id,
-                    DuplicateProposal.right_operation_id == operation_id,
-                ),
-            )
+            self._with_cases(operations, left, right)
+            .where(or_(left.operation_id == operation_id, right.operation_id == operation_id))
             .order_by(DuplicateProposal.score.desc(), DuplicateProposal.id)
             .limit(limit)
             .offset(offset)
         )
         if status is not None:
             stmt = stmt.where(DuplicateProposal.status == status)
-        return [(p, lf, rf) for p, lf, rf in await self.session.execute(stmt)]
-
-    def _with_cases(self, operations: Collection[uuid.UUID]) -> Select[DuplicateProposal, str, str]:
-        """Proposals whose two cases are live and both in ``operations``, with their facets."""
-        left, right = aliased(Record), aliased(Record)
-        return (
-            select(DuplicateProposal, left.facets, right.facets)
-            .join(left, and_(left.id == DuplicateProposal.left_case_id, left.deleted.is_(False)))
-            .join(
-                right, and_(right.id == DuplicateProposal.right_case_id, right.deleted.is_(False))
-            )
-            .where(*self._visible(operations))
-        )
+        return [ProposalRow(*row) for row in await self.session.execute(stmt)]
 
     async def one(
         self, proposal_id: uuid.UUID, operations: Collection[uuid.UUID]
@@ -235,10 +231,7 @@ class DuplicateRepository:
             self._with_cases(operations).where(DuplicateProposal.id == proposal_id)
         )
         found = result.one_or_none()
-        if found is None:
-            return None
-        proposal, left, right = found
-        return proposal, left, right
+        return None if found is None else ProposalRow(*found)
 
     async def decide(
         self,

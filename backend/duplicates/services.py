@@ -32,7 +32,7 @@ from backend.crypto.vault import SealedValueError, Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import DuplicateProposal, PersonEncoding, Record
 from backend.db.session import write_transaction
-from backend.duplicates.repositories import BlockRow, DuplicateRepository
+from backend.duplicates.repositories import BlockRow, DuplicateRepository, ProposalRow
 from backend.duplicates.schemas import CaseSide, DuplicateOut
 from backend.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backend.i18n import N_
@@ -97,7 +97,6 @@ def person_of(values: Mapping[str, Any], recorded: dt.datetime) -> Person | None
 def _stored(encoded: EncodedPerson, record: Record, master_key_id: str) -> PersonEncoding:
     return PersonEncoding(
         case_id=record.id,
-        operation_id=record.operation_id,
         master_key_id=master_key_id,
         name_filter=encoded.name_filter_bytes(),
         birth_year=encoded.birth_year,
@@ -122,7 +121,6 @@ def _loaded(row: BlockRow) -> EncodedPerson:
 
 #: The columns an encoding is made of (what a re-encoding replaces).
 _ENCODED = (
-    "operation_id",
     "master_key_id",
     "name_filter",
     "birth_year",
@@ -209,15 +207,12 @@ async def encode_case(
         if found.score < PROPOSE_AT:
             continue
         kept.add(other.case_id)
-        operations = {str(record.id): record.operation_id, str(other.case_id): other.operation_id}
         now = utcnow()
         await repo.propose(
             DuplicateProposal(
                 id=uuid.uuid4(),
                 left_case_id=uuid.UUID(found.left_id),
                 right_case_id=uuid.UUID(found.right_id),
-                left_operation_id=operations[found.left_id],
-                right_operation_id=operations[found.right_id],
                 score=round(found.score, 4),
                 name_similarity=round(found.name_similarity, 4),
                 birth_year=found.birth_year,
@@ -295,11 +290,12 @@ def _side(case_id: uuid.UUID, operation_id: uuid.UUID, facets: str | None) -> Ca
     return CaseSide(id=case_id, case_code=code, operation_id=operation_id)
 
 
-def _out(row: DuplicateProposal, left_facets: str | None, right_facets: str | None) -> DuplicateOut:
+def _out(found: ProposalRow) -> DuplicateOut:
+    row = found.proposal
     return DuplicateOut(
         id=row.id,
-        left=_side(row.left_case_id, row.left_operation_id, left_facets),
-        right=_side(row.right_case_id, row.right_operation_id, right_facets),
+        left=_side(row.left_case_id, found.left_operation_id, found.left_facets),
+        right=_side(row.right_case_id, found.right_operation_id, found.right_facets),
         score=row.score,
         name_similarity=row.name_similarity,
         birth_year=row.birth_year,  # type: ignore[arg-type]
@@ -367,7 +363,7 @@ class DuplicateService:
                 detail={"status": status, "results": len(rows)},
             )
         )
-        return [_out(*row) for row in rows]
+        return [_out(row) for row in rows]
 
     async def _decide(
         self,
@@ -381,7 +377,7 @@ class DuplicateService:
         found = await self.repo.one(proposal_id, await self._mine(principal))
         if found is None:
             raise self._refused(principal, "duplicate", proposal_id, action)
-        row, left_facets, right_facets = found
+        row = found.proposal
         if primary is not None and primary not in (row.left_case_id, row.right_case_id):
             raise ValidationFailed(
                 N_("The primary case must be one of the two cases of the proposal."),
@@ -410,7 +406,7 @@ class DuplicateService:
             )
         )
         row.status, row.primary_case_id, row.decided_at = status, primary, now
-        return _out(row, left_facets, right_facets)
+        return _out(found)
 
     async def merge(
         self, principal: Principal, proposal_id: uuid.UUID, *, primary_case_id: uuid.UUID

@@ -22,7 +22,6 @@ class PersonEncoding(Base):
     __table_args__ = (Index("ix_person_encodings_key_year", "master_key_id", "birth_year"),)
 
     case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    operation_id: Mapped[uuid.UUID] = mapped_column(index=True)
     master_key_id: Mapped[str] = mapped_column(String(32), index=True)
     name_filter: Mapped[bytes] = mapped_column(LargeBinary(128))
     #: Keyed token of the birth year (blocking); ``None`` when unknown.
@@ -38,7 +37,9 @@ class DuplicateProposal(Base):
     """Two cases that may be one person: proposed, then merged or dismissed by a coordinator.
 
     A merge links the two cases and names the primary one; neither case nor
-    any of its records is deleted or changed.
+    any of its records is deleted or changed. Which operations the cases are
+    in is read from the cases themselves, so a transferred case takes its
+    proposals with it.
     """
 
     __tablename__ = "duplicate_proposals"
@@ -50,8 +51,6 @@ class DuplicateProposal(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     left_case_id: Mapped[uuid.UUID] = mapped_column(index=True)
     right_case_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    left_operation_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    right_operation_id: Mapped[uuid.UUID] = mapped_column(index=True)
     score: Mapped[float] = mapped_column(Float)
     name_similarity: Mapped[float] = mapped_column(Float)
     birth_year: Mapped[str] = mapped_column(String(12))

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from backend.crypto.keys import activate_master_key, add_master_key
-from backend.db.models import AuditEntry, DuplicateProposal, PersonEncoding
+from backend.db.models import AuditEntry, DuplicateProposal, PersonEncoding, Record
 from backend.duplicates.services import forget_case, scan
 from backend.errors import Conflict
 from backend.rotation.services import retire, rewrap
@@ -305,3 +305,22 @@ async def test_one_person_pushed_from_many_phones_at_once_is_proposed_once_per_p
     found = await _proposals(client, field.coordinator_headers, field.operation_id)
     pairs = [frozenset((p["left"]["id"], p["right"]["id"])) for p in found]
     assert len(pairs) == len(set(pairs)) == 10  # five records of one person: every pair, once
+
+
+async def test_a_transferred_case_takes_its_proposals_out_of_the_old_operation(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    field = await field_operation(client, accounts)
+    other = await field_operation(client, accounts)
+    moved = await _push_case(field, "KKK-111", SOMCHAI)
+    await _push_case(field, "KKK-222", SOMCHAI_AGAIN)
+    assert len(await _proposals(client, field.coordinator_headers, field.operation_id)) == 1
+    # What a transfer does to the case record (the transfer itself is another feature).
+    async with runtime.db.session() as session, session.begin():
+        await session.execute(
+            update(Record)
+            .where(Record.case_id == moved)
+            .values(operation_id=uuid.UUID(other.operation_id))
+        )
+    assert await _proposals(client, field.coordinator_headers, field.operation_id) == []
+    assert await _proposals(client, other.coordinator_headers, other.operation_id) == []

@@ -30,7 +30,6 @@ def upgrade() -> None:
     op.create_table(
         "person_encodings",
         sa.Column("case_id", sa.Uuid(), nullable=False),
-        sa.Column("operation_id", sa.Uuid(), nullable=False),
         sa.Column("master_key_id", sa.String(length=32), nullable=False),
         sa.Column("name_filter", sa.LargeBinary(length=128), nullable=False),
         sa.Column("birth_year", sa.LargeBinary(length=8), nullable=True),
@@ -47,17 +46,12 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_person_encodings_master_key_id"), ["master_key_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_person_encodings_operation_id"), ["operation_id"], unique=False
-        )
 
     op.create_table(
         "duplicate_proposals",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("left_case_id", sa.Uuid(), nullable=False),
         sa.Column("right_case_id", sa.Uuid(), nullable=False),
-        sa.Column("left_operation_id", sa.Uuid(), nullable=False),
-        sa.Column("right_operation_id", sa.Uuid(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("name_similarity", sa.Float(), nullable=False),
         sa.Column("birth_year", sa.String(length=12), nullable=False),
@@ -82,17 +76,7 @@ def upgrade() -> None:
             batch_op.f("ix_duplicate_proposals_left_case_id"), ["left_case_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_duplicate_proposals_left_operation_id"),
-            ["left_operation_id"],
-            unique=False,
-        )
-        batch_op.create_index(
             batch_op.f("ix_duplicate_proposals_right_case_id"), ["right_case_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_duplicate_proposals_right_operation_id"),
-            ["right_operation_id"],
-            unique=False,
         )
         batch_op.create_index("ix_duplicate_proposals_status", ["status"], unique=False)
 
@@ -100,14 +84,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("duplicate_proposals", schema=None) as batch_op:
         batch_op.drop_index("ix_duplicate_proposals_status")
-        batch_op.drop_index(batch_op.f("ix_duplicate_proposals_right_operation_id"))
         batch_op.drop_index(batch_op.f("ix_duplicate_proposals_right_case_id"))
-        batch_op.drop_index(batch_op.f("ix_duplicate_proposals_left_operation_id"))
         batch_op.drop_index(batch_op.f("ix_duplicate_proposals_left_case_id"))
 
     op.drop_table("duplicate_proposals")
     with op.batch_alter_table("person_encodings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_person_encodings_operation_id"))
         batch_op.drop_index(batch_op.f("ix_person_encodings_master_key_id"))
         batch_op.drop_index("ix_person_encodings_key_year")
 
