@@ -31,6 +31,8 @@ from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
 from backend.db.session import provide_db_session, settle_side_effects
 from backend.directory.controllers import DirectoryController
+from backend.duplicates.background import start_matching, stop_matching
+from backend.duplicates.controllers import DuplicateController
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
@@ -177,6 +179,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             ReferralController,
             TransferController,
             SummaryController,
+            DuplicateController,
             AddressController,
             HealthController,
         ],
@@ -215,7 +218,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             ),
             security=[{"bearer": []}],
         ),
-        on_shutdown=[_dispose],
+        on_startup=[start_matching],
+        on_shutdown=[stop_matching, _dispose],
         logging_config=None,
         debug=False,
     )

@@ -196,19 +196,34 @@ def keys_init(production: bool, if_missing: bool) -> None:
 
 
 @keys.command("rotate")
-def keys_rotate() -> None:
-    """Stage a new master secret (step 1 of 2); old ones are kept.
+@click.option(
+    "--now",
+    is_flag=True,
+    help="Stage, activate and re-wrap in one go: only where every worker reads this key file.",
+)
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def keys_rotate(now: bool, batch_size: int) -> None:
+    """Stage a new master secret (step 1 of 5); old ones are kept.
 
-    Restart every worker so that all of them know the new key, then run
-    `lantern keys activate KEY_ID`, then restart them again.
+    Running workers re-read the key file when it changes, so each of them can
+    read under the new key at once. Put the file in place on every machine,
+    then run `lantern keys activate KEY_ID`, then `lantern keys rewrap`.
+
+    With --now (one machine, or a key file every worker shares), the new key
+    is activated at once and every data key re-wrapped under it, while the
+    server runs; if interrupted, `lantern keys rewrap` finishes the job.
     """
     from backend.crypto.keys import add_master_key
 
     path = _settings().effective_key_file
-    key_id = add_master_key(path)
+    key_id = add_master_key(path, activate=now)
+    if now:
+        click.echo(f"active key is now {key_id}; re-wrapping every data key under it", err=True)
+        _rewrap(batch_size)
+        return
     click.echo(
-        f"staged key {key_id}: restart every worker, then run `lantern keys activate {key_id}` "
-        "and restart them again",
+        f"staged key {key_id}: once every machine holds this key file, run "
+        f"`lantern keys activate {key_id}`, then `lantern keys rewrap`",
         err=True,
     )
 
@@ -216,14 +231,146 @@ def keys_rotate() -> None:
 @keys.command("activate")
 @click.argument("key_id")
 def keys_activate(key_id: str) -> None:
-    """Make a staged master key active (step 2 of 2), once every worker has reloaded."""
+    """Make a staged master key active (step 2 of 5): new data keys are wrapped under it."""
     from backend.crypto.keys import KeyFileError, activate_master_key
 
     try:
         activate_master_key(_settings().effective_key_file, key_id)
     except KeyFileError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"active key is now {key_id}: restart every worker", err=True)
+    click.echo(
+        f"active key is now {key_id}: run `lantern keys rewrap` to move every data key to it",
+        err=True,
+    )
+
+
+@keys.command("rewrap")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def keys_rewrap(batch_size: int) -> None:
+    """Re-wrap every data key under the active master key (step 3 of 5), while the server runs.
+
+    One transaction per batch; several runs may go at once; a run that is
+    interrupted resumes when started again. Prints one line per batch.
+    """
+    _rewrap(batch_size)
+
+
+def _rewrap(batch_size: int) -> None:
+    from backend.rotation.services import BatchReport, RunReport, rewrap
+
+    def progress(batch: BatchReport) -> None:
+        click.echo(
+            f"batch {batch.table}: {batch.rewrapped} re-wrapped under {batch.target}"
+            + (f", {batch.failed} could not be unwrapped" if batch.failed else "")
+        )
+        sys.stdout.flush()
+
+    async def work(runtime: Runtime) -> RunReport:
+        return await rewrap(runtime, batch_size=batch_size, on_batch=progress)
+
+    report = _run(work)
+    click.echo(f"run {report.run_id}: {report.total} re-wrapped in {report.batches} batches")
+    failed = sum(report.failed.values())
+    if failed:
+        raise click.ClickException(
+            f"{failed} keys could not be unwrapped (their master key is missing from the key file)"
+        )
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Each master key's state and how many rows name it, one JSON object per line."""
+    from backend.crypto.keys import load_key_file
+    from backend.db.session import read_transaction
+    from backend.rotation.services import usage
+
+    async def work(runtime: Runtime) -> dict[str, dict[str, int]]:
+        async with read_transaction(runtime.db) as session:
+            return await usage(session)
+
+    found = _run(work)
+    ring = load_key_file(_settings().effective_key_file)
+    for key_id in dict.fromkeys([*ring.key_ids, *found]):
+        try:
+            state: str = ring.state(key_id)
+        except Exception:
+            state = "unknown"
+        rows = found.get(key_id, {})
+        line = {"id": key_id, "state": state, "rows": sum(rows.values()), "tables": rows}
+        click.echo(msgspec.json.encode(line).decode())
+
+
+@keys.command("retire")
+@click.argument("key_id")
+def keys_retire(key_id: str) -> None:
+    """Retire a superseded master key (step 4 of 5); refused while any row still uses it."""
+    from backend.rotation.services import retire
+
+    async def work(runtime: Runtime) -> None:
+        await retire(runtime, key_id)
+
+    _run(work)
+    click.echo(f"retired {key_id}: destroy it with `lantern keys destroy {key_id}`", err=True)
+
+
+@keys.command("destroy")
+@click.argument("key_id")
+def keys_destroy(key_id: str) -> None:
+    """Destroy a retired master key's secret for good (step 5 of 5).
+
+    Checks again that no row uses it. Backups whose data keys are wrapped
+    under it can no longer be read; audit entries sealed under it can still
+    be verified.
+    """
+    from backend.rotation.services import destroy
+
+    async def work(runtime: Runtime) -> None:
+        await destroy(runtime, key_id)
+
+    _run(work)
+    click.echo(f"destroyed {key_id}", err=True)
+
+
+# -- duplicates ----------------------------------------------------------------
+
+
+@main.group()
+def duplicates() -> None:
+    """Possible duplicate persons."""
+
+
+@duplicates.command("scan")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def duplicates_scan(batch_size: int) -> None:
+    """(Re-)encode every case under the active master key and propose possible duplicates.
+
+    Run it once for cases that predate duplicate detection, and after every
+    master-key rotation (before `lantern keys retire`): encodings under an old
+    key are not compared with new ones. Nothing is ever merged.
+    """
+    from backend.duplicates.services import ScanReport, scan
+
+    async def work(runtime: Runtime) -> ScanReport:
+        return await scan(runtime, batch_size=batch_size)
+
+    report = _run(work)
+    click.echo(f"encoded {report.cases - report.unreadable} cases ({report.unreadable} unreadable)")
+
+
+@duplicates.command("match")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def duplicates_match(batch_size: int) -> None:
+    """Compare the cases sync encoded since the last run with their blocks; propose pairs.
+
+    The server does this by itself every LANTERN_DUPLICATES_MATCH_SECONDS;
+    run it from cron where that is 0.
+    """
+    from backend.duplicates.services import match_pending
+
+    async def work(runtime: Runtime) -> int:
+        return await match_pending(runtime, batch_size=batch_size)
+
+    click.echo(f"compared {_run(work)} cases")
 
 
 # -- users ---------------------------------------------------------------------

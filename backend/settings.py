@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         "a device whose cursor is older must sync from scratch (its unpushed changes stay).",
     )
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    duplicates_match_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=86400,
+        description="How often the server compares the person-match encodings sync stored "
+        "with their blocks and proposes possible duplicates (0: only `lantern duplicates match`).",
+    )
     retention_days_after_closure: int = Field(
         default=365,
         ge=0,

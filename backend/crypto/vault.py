@@ -110,6 +110,17 @@ class Vault:
     def unwrap(self, wrapped: WrappedKey, owner: uuid.UUID) -> DataKey:
         """The data key of ``owner`` from its stored, wrapped form.
 
+        The master key is the one the stored row names, so a key re-wrapped
+        by a rotation and one not yet re-wrapped both open.
+
+        Raises:
+            SealedValueError: the wrapped key is not ``owner``'s or its master key is gone.
+        """
+        return DataKey(self.unwrap_raw(wrapped, owner), key_ref=str(owner))
+
+    def unwrap_raw(self, wrapped: WrappedKey, owner: uuid.UUID) -> bytes:
+        """The raw bytes of ``owner``'s data key (for re-wrapping it; never stored plain).
+
         Raises:
             SealedValueError: the wrapped key is not ``owner``'s or its master key is gone.
         """
@@ -123,4 +134,4 @@ class Vault:
             raise SealedValueError("the data key does not belong to this owner") from None
         except Exception as exc:  # an unknown master key id
             raise SealedValueError(f"cannot unwrap: {type(exc).__name__}") from None
-        return DataKey(raw, key_ref=str(owner))
+        return raw

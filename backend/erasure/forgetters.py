@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import CaseTransfer, ReferralStep
+from backend.duplicates.services import forget_case as forget_person_encoding
 
 __all__ = ["FORGETTERS", "Forgetter"]
 
@@ -37,4 +38,8 @@ async def cancel_transfers(session: AsyncSession, case_id: uuid.UUID) -> None:
 
 
 #: Called in this order by every erasure. Add other tables' forgetters here.
-FORGETTERS: tuple[Forgetter, ...] = (forget_referral_steps, cancel_transfers)
+FORGETTERS: tuple[Forgetter, ...] = (
+    forget_referral_steps,
+    cancel_transfers,
+    forget_person_encoding,
+)

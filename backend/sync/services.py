@@ -22,7 +22,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import msgspec
 from sqlalchemy import event
@@ -40,6 +40,7 @@ from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import Conflict, DataKey, Quarantined, Record
 from backend.db.session import savepoint
+from backend.duplicates.services import encode_case
 from backend.errors import (
     CaseErased,
     CursorExpired,
@@ -335,7 +336,7 @@ class SyncService:
         now = utcnow()
         outcomes, keys, records = [], [], []
         results: dict[int, MutationResult] = {}
-        for index, mutation, row in planned:
+        for index, mutation, row, _ in planned:
             result = MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=1)
             results[index] = result
             outcomes.append(
@@ -368,7 +369,7 @@ class SyncService:
                     raise _BulkFailed
                 if await self.repo.insert_records(keys, records) != len(records):
                     raise _BulkFailed
-                for _, mutation, row in planned:
+                for _, mutation, row, _ in planned:
                     self.repo.log_change(
                         ChangeDraft(
                             entity=mutation.entity,
@@ -378,6 +379,7 @@ class SyncService:
                             op="upsert",
                         )
                     )
+                await self._written_in_bulk(planned, records)
         except (_BulkFailed, IntegrityError):
             for owner in self._new_keys:
                 self._keys.pop(owner, None)
@@ -386,13 +388,19 @@ class SyncService:
             self._new_keys = {}
         return results
 
+    async def _written_in_bulk(self, planned: list[_Planned], rows: list[dict[str, Any]]) -> None:
+        """What the slow path does after writing a record, for the records written in bulk."""
+        for (_, mutation, _, values), row in zip(planned, rows, strict=True):
+            if mutation.entity == "case":
+                await encode_case(self.session, self.runtime, Record(**row), values, compare=False)
+
     async def _plan_bulk(
         self,
         principal: Principal,
         scope: set[uuid.UUID],
         mutations: list[MutationIn],
         settled: Mapping[int, MutationResult],
-    ) -> list[tuple[int, MutationIn, dict[str, Any]]]:
+    ) -> list[_Planned]:
         """Which mutations the fast path takes, each with the record row it writes."""
         wanted: set[uuid.UUID] = set()
         for mutation in mutations:
@@ -405,24 +413,24 @@ class SyncService:
             {b.id for b in existing.values() if b.entity == "case"}
         )
         self._new_keys = {}
-        planned: list[tuple[int, MutationIn, dict[str, Any]]] = []
+        planned: list[_Planned] = []
         slow: set[uuid.UUID] = set()  # records and cases the slow path touches
         ids_seen: set[uuid.UUID] = set()
         new_cases: dict[uuid.UUID, uuid.UUID] = {}  # case id -> operation id
         for index, mutation in enumerate(mutations):
             if index in settled:
                 continue
-            row = self._bulk_row(
+            found = self._bulk_row(
                 principal, scope, mutation, existing, known_keys, new_cases, slow, ids_seen
             )
             ids_seen.add(mutation.mutation_id)
-            if row is None:
+            if found is None:
                 slow.add(mutation.id)
                 case_ref = _uuid_or_none(mutation.data.get("case_id"))
                 if case_ref is not None:
                     slow.add(case_ref)
                 continue
-            planned.append((index, mutation, row))
+            planned.append(_Planned(index, mutation, *found))
         return planned
 
     def _bulk_row(
@@ -435,8 +443,8 @@ class SyncService:
         new_cases: dict[uuid.UUID, uuid.UUID],
         slow: set[uuid.UUID],
         ids_seen: set[uuid.UUID],
-    ) -> dict[str, Any] | None:
-        """The record row of a plain create, or ``None`` if it takes the slow path."""
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The record row of a plain create and its values, or ``None`` (the slow path)."""
         if (
             mutation.op != "upsert"
             or mutation.base_rev
@@ -499,7 +507,7 @@ class SyncService:
             "facets": facets,
             "assigned_to": assigned,
             "deleted": False,
-        }
+        }, values
 
     def _bulk_case_key(self, case_id: uuid.UUID) -> PlainKey:
         plain, wrapped = self.vault.new_data_key(case_id)
@@ -774,6 +782,8 @@ class SyncService:
         self.repo.add_record(record)
         await self.session.flush()
         self._log(record, "upsert")
+        if record.entity == "case":
+            await encode_case(self.session, self.runtime, record, values, compare=False)
         await self._release_waiting(principal, scope, record)
         return MutationResult(mutation_id=mutation.mutation_id, status="applied", rev=1)
 
@@ -845,6 +855,8 @@ class SyncService:
             record.facets, record.assigned_to = self._readable(record.entity, merged)
             record.rev = rev
             record.updated_at = utcnow()
+            if record.entity == "case":
+                await encode_case(self.session, self.runtime, record, merged, compare=False)
             reassigned = record.entity == "case" and "assigned_to" in changed
             if reassigned:
                 self._purge_for_former_assignee(record, current.get("assigned_to"))
@@ -1436,6 +1448,15 @@ def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
     except InvalidValue as exc:
         return {"check": "invalid", "check_code": exc.code, "check_reason": exc.reason}
     return {"check": "valid", "chains": chains}
+
+
+class _Planned(NamedTuple):
+    """A create the fast path writes: its place in the batch, the row, and the values sealed in it."""
+
+    position: int
+    mutation: MutationIn
+    row: dict[str, Any]
+    values: dict[str, Any]
 
 
 class _BulkFailed(Exception):

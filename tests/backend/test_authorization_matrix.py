@@ -71,6 +71,9 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/services"): frozenset({"coordinator"}),
     ("GET", "/api/v1/services/{provider_id}"): frozenset({"coordinator"}),
     ("PATCH", "/api/v1/services/{provider_id}"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/duplicates"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/duplicates/{proposal_id}/merge"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/duplicates/{proposal_id}/dismiss"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -15,7 +16,9 @@ from backend.crypto.keys import (
     activate_master_key,
     add_master_key,
     create_key_file,
+    destroy_master_key,
     load_key_file,
+    retire_master_key,
 )
 
 
@@ -144,3 +147,58 @@ def test_cli_keys_init_production(tmp_path: Path) -> None:
         main, ["keys", "init", "--if-missing"], env={"LANTERN_KEY_FILE": str(path)}
     )
     assert again.exit_code == 0
+
+
+def test_a_key_goes_staged_active_superseded_retired_destroyed(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    old = create_key_file(path, development=True).active_id
+    new = add_master_key(path)
+    assert load_key_file(path).state(new) == "staged"
+    activate_master_key(path, new)
+    ring = load_key_file(path)
+    assert (ring.state(old), ring.state(new)) == ("superseded", "active")
+    with pytest.raises(KeyFileError, match="active key"):
+        retire_master_key(path, new)
+    with pytest.raises(KeyFileError, match="not retired"):
+        destroy_master_key(path, old)
+    audit_key = ring.derive("audit-chain", key_id=old)
+    secret = next(
+        k["secret"] for k in json.loads(path.read_text())["master_keys"] if k["id"] == old
+    )
+    retire_master_key(path, old)
+    assert load_key_file(path).state(old) == "retired"
+    with pytest.raises(KeyFileError, match="retired"):
+        activate_master_key(path, old)
+    destroy_master_key(path, old)
+    gone = load_key_file(path)
+    assert gone.state(old) == "destroyed" and gone.key_ids == (new,)
+    # Only the audit key survives (so old audit entries still verify); nothing else.
+    assert gone.derive("audit-chain", key_id=old) == audit_key
+    for purpose in ("data-key-wrap", "token-hash", "person-match"):
+        with pytest.raises(KeyFileError):
+            gone.derive(purpose, key_id=old)  # type: ignore[arg-type]
+    assert secret not in path.read_text()
+    with pytest.raises(KeyFileError, match="destroyed"):
+        destroy_master_key(path, old)
+
+
+def test_a_loaded_key_ring_follows_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    ring = create_key_file(path, development=True)
+    new = add_master_key(path)
+    # A key id it has never seen makes it read the file again at once.
+    assert ring.derive("data-key-wrap", key_id=new) == load_key_file(path).derive(
+        "data-key-wrap", key_id=new
+    )
+    activate_master_key(path, new)
+    assert ring.refresh() and ring.active_id == new
+    assert not ring.refresh()  # unchanged since
+
+
+def test_a_broken_key_file_leaves_a_running_key_ring_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "lantern.key"
+    ring = create_key_file(path, development=True)
+    path.chmod(0o644)
+    path.write_text("{broken")
+    assert not ring.refresh()
+    assert len(ring.derive("audit-chain")) == 32

@@ -7,6 +7,7 @@ from backend.db.models.coordination import (
     ReferralStep,
     ServiceProvider,
 )
+from backend.db.models.duplicates import DuplicateProposal, PersonEncoding
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
@@ -31,10 +32,12 @@ __all__ = [
     "DataKey",
     "DenialCounter",
     "Device",
+    "DuplicateProposal",
     "LoginThrottle",
     "Mutation",
     "Operation",
     "OperationMember",
+    "PersonEncoding",
     "Quarantined",
     "Record",
     "ReferralStep",

@@ -54,10 +54,27 @@ def seeded() -> tuple[list, list]:
     return records, proposals
 
 
+#: The population the field weights were chosen on is seed 9; seed 11 is held
+#: out (never used to choose anything) and shows the choice was not fitted to 9.
+HELD_OUT_SEED = 11
+
+
+@pytest.fixture(scope="module")
+def held_out() -> tuple[list, list]:
+    records = population(seed=HELD_OUT_SEED, people=600)
+    proposals = candidate_pairs(encode_all(records, KEY), threshold=0.3)
+    return records, proposals
+
+
 def test_within_script_floor_on_a_seeded_set(seeded: tuple[list, list]) -> None:
     # The figures reached today (bench/RESULTS.md); a change that loses them fails here.
     f = best_threshold(*seeded, "within-script")
-    assert f.precision >= 0.88 and f.recall >= 0.85, f
+    assert f.precision >= 0.95 and f.recall >= 0.90, f
+
+
+def test_within_script_floor_on_the_held_out_set(held_out: tuple[list, list]) -> None:
+    f = best_threshold(*held_out, "within-script")
+    assert f.precision >= 0.95 and f.recall >= 0.90, f
 
 
 @pytest.mark.xfail(strict=True, reason="issue 9 target not met yet: see bench/RESULTS.md")

@@ -1,0 +1,43 @@
+"""The server's own loop that turns encodings stored by sync into duplicate proposals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from litestar import Litestar
+
+from backend.duplicates.services import match_pending
+from backend.runtime import Runtime
+
+__all__ = ["start_matching", "stop_matching"]
+
+logger = logging.getLogger("lantern.duplicates")
+_TASK = "duplicates_matcher"
+
+
+async def _loop(runtime: Runtime, every: int) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await match_pending(runtime)
+        except Exception as exc:  # the next round tries again; push never waits on this
+            logger.warning("matching possible duplicates failed: %s", type(exc).__name__)
+
+
+async def start_matching(app: Litestar) -> None:
+    """Start comparing pending encodings every ``duplicates_match_seconds`` (0: never)."""
+    runtime: Runtime = app.state.runtime
+    every = runtime.settings.duplicates_match_seconds
+    if every:
+        app.state[_TASK] = asyncio.create_task(_loop(runtime, every))
+
+
+async def stop_matching(app: Litestar) -> None:
+    """Stop the loop before the database closes."""
+    task: asyncio.Task[None] | None = app.state.get(_TASK)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,1 @@
+"""Master-key rotation: re-wrapping every data key under the active master key, and retiring old ones."""
