@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from httpx import AsyncClient
 from sqlalchemy import create_engine, func, select, update
 
+from backend.app import build_runtime
 from backend.cli import main
+from backend.crypto.keys import activate_master_key, add_master_key, load_key_file
 from backend.crypto.vault import SealedValueError, Vault, WrappedKey
 from backend.db.models import (
     AuditEntry,
@@ -27,7 +29,10 @@ from backend.db.models import (
     ReferralStep,
 )
 from backend.db.session import read_transaction, write_transaction
+from backend.duplicates.services import scan
+from backend.rotation.services import destroy, retire, rewrap
 from backend.runtime import Runtime
+from backend.settings import Settings
 from tests.backend.sync.support import (
     FAKE_GIVEN,
     Field,
@@ -370,3 +375,53 @@ async def test_a_restore_never_brings_an_erased_case_back(
         404,
         "not-found",
     )
+
+
+async def test_a_full_copy_from_before_erasure_is_unreadable_once_its_master_key_is_destroyed(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime, settings: Settings
+) -> None:
+    """Crypto-shredding against backups: erase, rotate the master key out, destroy it.
+
+    A full copy made before the erasure holds the case's data key wrapped under
+    the master key of that day. Once every live key is re-wrapped under a new
+    master key and the old one is destroyed, the key file can no longer unwrap
+    it: the erased person cannot be read back from that copy, while every case
+    that was kept reads on.
+    """
+    field = await field_operation(client, accounts)
+    erased_id = await _pushed_case(field)
+    kept_id = await _pushed_case(field)
+    saved = await _saved_rows(runtime, erased_id)
+    async with read_transaction(runtime.db) as session:
+        copied = await session.get(DataKey, erased_id)  # the copy's wrapped data key
+    assert copied is not None
+    copy = WrappedKey(wrapped=bytes(copied.wrapped), master_key_id=copied.master_key_id)
+    assert await _open_with_live_keys(runtime, erased_id, saved)
+
+    erased = await client.delete(
+        f"{CASES}/{erased_id}",
+        headers=field.coordinator_headers,
+        params={"reason": "person_request"},
+    )
+    assert erased.status_code == 200, erased.text
+    # The limit, before rotation: the old copy still opens with today's key file.
+    assert Vault(load_key_file(settings.effective_key_file)).unwrap(copy, erased_id)
+
+    path = settings.effective_key_file
+    old = copy.master_key_id
+    new = add_master_key(path)
+    activate_master_key(path, new)
+    rotated = build_runtime(settings)
+    await rewrap(rotated)
+    await scan(rotated)  # person-match encodings follow the new key too
+    await retire(rotated, old)
+    await destroy(rotated, old)
+
+    ring = load_key_file(path)
+    with pytest.raises(SealedValueError):
+        Vault(ring).unwrap(copy, erased_id)
+    kept = await client.get(
+        f"{CASES}/{kept_id}", headers=field.coordinator_headers, params={"purpose": "referral"}
+    )
+    assert kept.status_code == 200, kept.text
+    assert FAKE_GIVEN in kept.text
