@@ -9,6 +9,7 @@ import logging
 from litestar import Litestar
 
 from backend.duplicates.services import match_pending
+from backend.matching.normalise import normalise_name
 from backend.runtime import Runtime
 
 __all__ = ["start_matching", "stop_matching"]
@@ -27,7 +28,12 @@ async def _loop(runtime: Runtime, every: int) -> None:
 
 
 async def start_matching(app: Litestar) -> None:
-    """Start comparing pending encodings every ``duplicates_match_seconds`` (0: never)."""
+    """Start comparing pending encodings every ``duplicates_match_seconds`` (0: never).
+
+    The romanisers load their tables here, once per worker, so that the first
+    push of a Thai or Burmese name does not wait for them.
+    """
+    normalise_name("\u0e2a\u0e21\u0e0a\u0e32\u0e22 \u1019\u1031\u102c\u1004\u103a")
     runtime: Runtime = app.state.runtime
     every = runtime.settings.duplicates_match_seconds
     if every:

@@ -67,3 +67,16 @@ def test_normalised_tokens(text: str, tokens: list[str]) -> None:
 def test_different_names_stay_different() -> None:
     assert normalise_name("Sokha") != normalise_name("Sophal")
     assert normalise_name("Kyaw Zaw") != normalise_name("Aung Win")
+
+
+def test_thai_names_are_romanised_by_syllable_without_the_whole_word_dictionary() -> None:
+    """pythainlp's full word trie costs about 75 MB in every server process; names need only syllables."""
+    import pythainlp.tokenize
+
+    assert normalise_name(
+        "\u0e2a\u0e21\u0e0a\u0e32\u0e22 \u0e28\u0e23\u0e35\u0e2a\u0e38\u0e02"
+    ) == [
+        "sumcai",
+        "srisuk",
+    ]
+    assert pythainlp.tokenize.word_dict_trie.cache_info().currsize == 0
