@@ -15,11 +15,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from scipy.optimize import linprog
+from typing import TYPE_CHECKING
 
 from backend.statistics._model import Reason
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and scipy (about 50 MB in every server process) are imported where the
+# audit runs, the first time a table is protected, not when the server starts.
 
 __all__ = [
     "UNBOUNDED",
@@ -107,6 +111,8 @@ class _Attacker:
         *,
         lower: int = HIDDEN_LOWER_BOUND,
     ) -> None:
+        import numpy as np
+
         self.lower = lower
         self.values = np.array(values, dtype=float)
         self.unknowns = sorted(hidden)
@@ -139,6 +145,9 @@ class _Attacker:
         The solution has a value for every term of the table (the published
         ones as published): a witness of what the attacker cannot rule out.
         """
+        import numpy as np
+        from scipy.optimize import linprog
+
         sign = -1.0 if maximise else 1.0
         c = np.zeros(len(self.unknowns))
         c[self.column[term]] = sign
@@ -209,6 +218,8 @@ def suppress(
     Returns:
         The hidden terms and why each is hidden.
     """
+    import numpy as np
+
     hidden = primary(values, k=k)
     witnesses = np.array([values], dtype=float)
     while True:

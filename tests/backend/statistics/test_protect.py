@@ -215,3 +215,13 @@ def test_a_cell_has_a_value_or_a_reason() -> None:
         Cell(value=3, reason="primary")
     with pytest.raises(ValueError, match="either"):
         Cell(value=None)
+
+
+def test_the_server_does_not_load_numpy_and_scipy_until_a_table_is_protected() -> None:
+    """They cost about 50 MB in every worker; most workers never publish a table."""
+    import subprocess
+    import sys
+
+    code = "import sys, backend.app; print('numpy' in sys.modules, 'scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
