@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="How long a request waits for a pooled database connection before it fails.",
+    )
     sync_horizon_days: int = Field(
         default=90,
         ge=1,

@@ -516,6 +516,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
             )
         if not ok:
+            log = (tmp / "server.log").read_text(errors="replace")
+            print(f"server log (last 4,000 characters):\n{log[-4000:]}", file=sys.stderr)
             raise SystemExit(1)
 
 

@@ -51,6 +51,8 @@ class Database:
         url = settings.effective_database_url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"hide_parameters": True}  # never put bound values in errors/logs
+        if ":memory:" not in url:
+            kwargs["pool_timeout"] = settings.db_pool_timeout_seconds
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": settings.sqlite_busy_timeout_ms / 1000}
             # One connection per concurrent request: a smaller pool kept opening and

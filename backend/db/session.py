@@ -181,8 +181,13 @@ async def provide_db_session(
     shared = shared_read_session() if declared == "read" else None
     if shared is not None:
         yield shared
-        # The audit of this read is appended before the answer leaves, not after.
-        await _carry_audit(db, shared)
+        # The audit of this read is appended before the answer leaves, not after,
+        # and the read's connection goes back to the pool first: a request that
+        # held one connection while it waited for another could, with as many
+        # such requests as the pool has connections, wait for ever.
+        if shared.info.get(AUDIT_BUFFER) is not None:
+            await shared.commit()
+            await _carry_audit(db, shared)
         return
     opener = read_transaction if declared == "read" else write_transaction
     async with opener(db) as session:
