@@ -33,6 +33,10 @@ from backend.db.session import provide_db_session, settle_side_effects
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
+from backend.investigations.controllers import (
+    DisclosureRequestController,
+    InvestigationController,
+)
 from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
@@ -170,6 +174,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             SyncController,
             CaseController,
             AddressController,
+            InvestigationController,
+            DisclosureRequestController,
             HealthController,
         ],
         dependencies={

@@ -54,6 +54,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.i18n import N_
+from backend.investigations.projection import stage_projection
 from backend.linkage.addresses import CHAINS, InvalidValue, normalize
 from backend.linkage.addresses.txids import normalize_txid
 from backend.operations.repositories import OperationRepository
@@ -783,6 +784,7 @@ class SyncService:
             )
 
     def _log(self, record: Record, op: str) -> None:
+        stage_projection(self.session, self.runtime, record, self._keys.get(record.case_id))
         self.repo.log_change(
             ChangeDraft(
                 entity=record.entity,

@@ -56,6 +56,32 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/sync/quarantine/{item_id}/resolve"): frozenset({"coordinator"}),
     ("GET", "/api/v1/cases"): frozenset({"coordinator"}),
     ("GET", "/api/v1/cases/{case_id}"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/investigations"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/addresses"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/addresses/{chain}/{address}"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/graph/hubs"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/graph/clusters"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/graph/cluster/{chain}/{address}"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/summary"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/exports/{export_format}"): frozenset(
+        {"investigator"}
+    ),
+    ("POST", "/api/v1/investigations/{investigation_id}/disclosure-requests"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/disclosure-requests"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/disclosure-requests"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/disclosure-requests/{request_id}/decide"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }
