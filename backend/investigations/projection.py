@@ -24,11 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from backend.access.policy import SEALED_ROLES
+from backend.audit.services import AuditEvent, AuditLog
 from backend.crypto.keys import KeyRing
 from backend.crypto.vault import DataKey as PlainKey
+from backend.crypto.vault import Vault, WrappedKey
 from backend.db.models import Record
 from backend.investigations.repositories import (
     ConsentChange,
+    LinkageRepository,
     ProjectionOp,
     apply_projection,
 )
@@ -42,6 +45,8 @@ __all__ = [
     "FINANCIAL_PURPOSE",
     "WalletTagger",
     "disclosure_rows",
+    "record_op",
+    "reindex",
     "search_key",
     "stage_projection",
 ]
@@ -51,6 +56,7 @@ PROJECTION_BUFFER = "lantern.linkage.projection"
 #: The consent purpose that lets a case's disclosures reach investigators.
 FINANCIAL_PURPOSE = "financial_investigation"
 _PARTIAL_MARKS = ("…", "...")
+_PROJECTED = frozenset({"case", "consent", "disclosure"})
 
 
 class WalletTagger:
@@ -211,33 +217,25 @@ def _recorded_at(value: Any) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def stage_projection(
-    session: AsyncSession, runtime: Runtime, record: Record, key: PlainKey | None
-) -> None:
-    """Note what a record just written by sync changes in the linkage index.
-
-    Called once per record write (create, update, delete, conflict resolution)
-    with the case's data key when sync holds it. Only disclosures, consents
-    and case deletions matter; the rest is ignored at no cost.
-    """
+def record_op(record: Record, key: PlainKey | None, tagger: WalletTagger) -> ProjectionOp | None:
+    """What one record, as stored now, means for the index (None: nothing)."""
     if record.entity == "case":
-        if record.deleted:
-            _buffer(session).ops.append(ProjectionOp(forget_case=record.case_id))
-        return
+        return ProjectionOp(forget_case=record.case_id) if record.deleted else None
     if record.entity == "consent":
         facets = msgspec.json.decode(record.facets)
         when = _recorded_at(facets.get("recorded_at"))
-        if facets.get("purpose") == FINANCIAL_PURPOSE and when is not None:
-            change = ConsentChange(
+        if facets.get("purpose") != FINANCIAL_PURPOSE or when is None:
+            return None
+        return ProjectionOp(
+            consent=ConsentChange(
                 case_id=record.case_id,
                 state=str(facets.get("state")),
                 recorded_at=when,
                 record_id=record.id,
             )
-            _buffer(session).ops.append(ProjectionOp(consent=change))
-        return
+        )
     if record.entity != "disclosure":
-        return
+        return None
     rows: list[dict[str, Any]] = []
     if not record.deleted and key is not None:
         values = msgspec.json.decode(
@@ -249,9 +247,54 @@ def stage_projection(
             case_id=record.case_id,
             operation_id=record.operation_id,
             disclosed_on=record.created_at.date(),
-            tagger=WalletTagger(runtime.keyring),
+            tagger=tagger,
         )
-    _buffer(session).ops.append(ProjectionOp(record_id=record.id, rows=rows))
+    return ProjectionOp(record_id=record.id, rows=rows)
+
+
+def stage_projection(
+    session: AsyncSession, runtime: Runtime, record: Record, key: PlainKey | None
+) -> None:
+    """Note what a record just written by sync changes in the linkage index.
+
+    Called once per record write (create, update, delete, conflict resolution)
+    with the case's data key when sync holds it. Only disclosures, consents
+    and case deletions matter; the rest is ignored at no cost.
+    """
+    if record.entity not in _PROJECTED:
+        return
+    op = record_op(record, key, WalletTagger(runtime.keyring))
+    if op is not None:
+        _buffer(session).ops.append(op)
+
+
+async def reindex(session: AsyncSession, runtime: Runtime, *, page: int = 1000) -> int:
+    """Rebuild the index from ``sync_records``, opening each disclosure under its case's key.
+
+    For data that arrived before the index existed, or after a master-key
+    rotation (lookup tags are made under the active key). Returns the number
+    of records read. Legal bases recorded for cases are kept.
+    """
+    index = LinkageRepository(session)
+    await index.clear()
+    vault = Vault(runtime.keyring)
+    tagger = WalletTagger(runtime.keyring)
+    after: uuid.UUID | None = None
+    count = 0
+    while records := await index.projected_records(after=after, limit=page):
+        stored = await index.data_keys({r.case_id for r in records if r.entity == "disclosure"})
+        keys = {
+            owner: vault.unwrap(WrappedKey(wrapped=k.wrapped, master_key_id=k.master_key_id), owner)
+            for owner, k in stored.items()
+        }
+        ops = [record_op(r, keys.get(r.case_id), tagger) for r in records]
+        await index.apply([op for op in ops if op is not None])
+        count += len(records)
+        after = records[-1].id
+    AuditLog(session, runtime.keyring).record(
+        AuditEvent(action="linkage.reindex", actor_role="cli", detail={"records": count})
+    )
+    return count
 
 
 @event.listens_for(Session, "before_commit")

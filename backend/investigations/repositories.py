@@ -24,6 +24,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -271,7 +272,7 @@ class InvestigationRepository:
             .limit(limit)
             .offset(offset)
         )
-        return [(r, i) for r, i in (await self.session.execute(statement)).tuples()]
+        return [(row[0], row[1]) for row in await self.session.execute(statement)]
 
 
 class LinkageRepository:
@@ -460,14 +461,20 @@ class LinkageRepository:
     # -- rebuilding -----------------------------------------------------------------
 
     async def clear(self) -> None:
-        """Empty the index (before a rebuild)."""
+        """Empty the index (before a rebuild); recorded legal bases stay."""
         await self.session.execute(delete(_D))
         await self.session.execute(delete(CaseBasis).where(CaseBasis.legal_basis.is_(None)))
+        await self.session.execute(
+            update(CaseBasis).values(consent_state=None, consent_at=None, consent_record=None)
+        )
 
     async def projected_records(self, *, after: uuid.UUID | None, limit: int) -> list[Record]:
-        """Live disclosure and consent records, in id order, a page at a time."""
+        """Live disclosure and consent records of live cases, in id order, a page at a time."""
+        deleted_cases = select(Record.id).where(Record.entity == "case", Record.deleted.is_(True))
         statement = select(Record).where(
-            Record.entity.in_(("disclosure", "consent")), Record.deleted.is_(False)
+            Record.entity.in_(("disclosure", "consent")),
+            Record.deleted.is_(False),
+            Record.case_id.not_in(deleted_cases),
         )
         if after is not None:
             statement = statement.where(Record.id > after)
