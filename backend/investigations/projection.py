@@ -72,6 +72,10 @@ class WalletTagger:
         """The lookup tag of one canonical address on one chain."""
         return hmac.new(self._key, f"{chain}:{canonical}".encode(), hashlib.sha256).digest()
 
+    def partials(self, chain: str) -> bytes:
+        """The tag every partial address of a chain is filed under."""
+        return hmac.new(self._key, f"partial:{chain}".encode(), hashlib.sha256).digest()
+
 
 def search_key(chain: str, text: str) -> str:
     """The spelling partial search compares: no cashaddr prefix, lower case for EVM."""
@@ -156,7 +160,14 @@ def disclosure_rows(
             return []
         if sealed:
             return []  # a partial of a victim's own wallet finds nobody else's
-        return [row(chain, partial_prefix=partial.prefix, partial_suffix=partial.suffix)]
+        return [
+            row(
+                chain,
+                lookup_tag=tagger.partials(chain),
+                partial_prefix=partial.prefix,
+                partial_suffix=partial.suffix,
+            )
+        ]
     if kind in {"wallet", "payment"}:
         try:
             candidates = normalize(raw, chain)

@@ -301,8 +301,8 @@ class LinkageRepository:
             out += list(await self.session.execute(statement))
         return out
 
-    async def partials_on(self, investigation_id: uuid.UUID, chain: str) -> list[Any]:
-        """Visible partial addresses disclosed on a chain."""
+    async def partials_on(self, investigation_id: uuid.UUID, tags: Collection[bytes]) -> list[Any]:
+        """Visible partial addresses disclosed on a chain (filed under its partials' tags)."""
         statement = _select(
             investigation_id,
             _D.case_id,
@@ -311,7 +311,7 @@ class LinkageRepository:
             _D.partial_prefix,
             _D.partial_suffix,
             _D.disclosed_on,
-        ).where(_D.chain == chain, _D.partial_prefix.is_not(None))
+        ).where(_D.lookup_tag.in_(list(tags)), _D.partial_prefix.is_not(None))
         return list(await self.session.execute(statement))
 
     async def search(

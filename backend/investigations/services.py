@@ -227,7 +227,9 @@ class InvestigationService:
         ]
         co = await self.index.co_disclosed(investigation.id, list(by_case), tags, limit=500)
         partials = []
-        for row in await self.index.partials_on(investigation.id, chain):
+        keyring = self.runtime.keyring
+        filed = [WalletTagger(keyring, key_id=k).partials(chain) for k in keyring.key_ids]
+        for row in await self.index.partials_on(investigation.id, filed):
             partial = PartialAddress(
                 chain=chain, prefix=row.partial_prefix or "", suffix=row.partial_suffix or ""
             )

@@ -57,7 +57,8 @@ class LinkedDisclosure(Base):
     operation_id: Mapped[uuid.UUID]
     kind: Mapped[str] = mapped_column(String(16))
     role: Mapped[str] = mapped_column(String(24))
-    #: HMAC(wallet-lookup key, "chain:canonical"); empty for a partial address.
+    #: HMAC(wallet-lookup key, "chain:canonical"); for a partial address, the tag
+    #: of the chain's partials (HMAC of "partial:chain"), so both are found by one index.
     lookup_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     address: Mapped[str | None] = mapped_column(String(128))
     tx_hash: Mapped[str | None] = mapped_column(String(130))
