@@ -289,15 +289,54 @@ class LinkageRepository:
             out += list(await self.session.execute(statement))
         return out
 
-    async def rows_by_cases(
-        self, investigation_id: uuid.UUID, case_ids: Collection[uuid.UUID], *, graph: bool = False
+    async def address_counts(
+        self, investigation_id: uuid.UUID, tags: Collection[bytes]
     ) -> list[Any]:
-        """Visible rows of these cases (``graph``: only those with a readable address)."""
+        """(tag, cases, operations) of each readable address among these tags."""
+        out: list[Any] = []
+        for part in _chunks(list(tags)):
+            statement = (
+                _select(
+                    investigation_id,
+                    _D.lookup_tag,
+                    func.count(distinct(_D.case_id)),
+                    func.count(distinct(_D.operation_id)),
+                )
+                .where(_D.lookup_tag.in_(part), _D.address.is_not(None))
+                .group_by(_D.lookup_tag)
+            )
+            out += list(await self.session.execute(statement))
+        return out
+
+    async def cases_of_tags(
+        self, investigation_id: uuid.UUID, tags: Collection[bytes]
+    ) -> list[Any]:
+        """(case, operation) of every visible case that named one of these addresses."""
+        out: list[Any] = []
+        for part in _chunks(list(tags)):
+            statement = (
+                _select(investigation_id, _D.case_id, _D.operation_id)
+                .where(_D.lookup_tag.in_(part), _D.address.is_not(None))
+                .distinct()
+            )
+            out += list(await self.session.execute(statement))
+        return out
+
+    async def graph_rows(
+        self, investigation_id: uuid.UUID, case_ids: Collection[uuid.UUID]
+    ) -> list[Any]:
+        """(case, operation, tag, chain, address, role) of these cases' readable addresses."""
         out: list[Any] = []
         for part in _chunks(list(case_ids)):
-            statement = _select(investigation_id, *_ROW).where(_D.case_id.in_(part))
-            if graph:
-                statement = statement.where(_D.address.is_not(None))
+            statement = _select(
+                investigation_id,
+                _D.case_id,
+                _D.operation_id,
+                _D.lookup_tag,
+                _D.chain,
+                _D.address,
+                _D.role,
+            ).where(_D.case_id.in_(part), _D.address.is_not(None))
             out += list(await self.session.execute(statement))
         return out
 

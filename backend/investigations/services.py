@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import uuid
 from collections import defaultdict
-from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -366,52 +365,45 @@ class InvestigationService:
         except InvalidValue as exc:
             raise _invalid("address", exc, "path") from None
         refs = References(self.runtime.keyring, investigation)
-        nodes: dict[bytes, tuple[str, str, set[Hashable], set[Hashable]]] = {}
-        hubs: set[bytes] = set()
+        nodes: dict[bytes, tuple[str, str, int, bool]] = {}
         seen_cases: dict[uuid.UUID, uuid.UUID] = {}
         edges: set[tuple[uuid.UUID, str, str, str]] = set()
         truncated = False
 
-        async def visit(tags: list[bytes]) -> list[uuid.UUID]:
-            """Add these addresses with all their cases; the cases to expand next."""
-            rows = await self.index.rows_by_tags(investigation.id, tags)
-            for row in rows:
-                if row.address is None:
-                    continue
-                node = nodes.setdefault(row.lookup_tag, (row.chain, row.address, set(), set()))
-                node[2].add(row.case_id)
-                node[3].add(row.operation_id)
-            fresh: list[uuid.UUID] = []
-            for tag in tags:
-                if tag not in nodes:
-                    continue
-                _, _, case_ids, operations = nodes[tag]
-                if len(case_ids) >= min_cases and len(operations) >= min_operations:
-                    hubs.add(tag)
-                    continue
-                fresh += [c for c in case_ids if c not in seen_cases]  # type: ignore[misc]
-            return list(dict.fromkeys(fresh))
+        async def visit(found: dict[bytes, tuple[str, str]], *, start: bool = False) -> list[Any]:
+            """Add these addresses, counted; the cases to expand next (none through a hub)."""
+            spread = []
+            for tag, cases, operations in await self.index.address_counts(investigation.id, found):
+                hub = cases >= min_cases and operations >= min_operations
+                nodes[tag] = (*found[tag], cases, hub)
+                if not hub and (cases > 1 or start):  # one case: the one we came from
+                    spread.append(tag)
+            if not spread:
+                return []
+            rows = await self.index.cases_of_tags(investigation.id, spread)
+            return list(dict.fromkeys(r[0] for r in rows if r[0] not in seen_cases))
 
-        frontier = await visit(self._tags(chain, canonical))
+        frontier = await visit(
+            dict.fromkeys(self._tags(chain, canonical), (chain, canonical)), start=True
+        )
         while frontier and not truncated:
-            rows = await self.index.rows_by_cases(investigation.id, frontier, graph=True)
-            new_tags: list[bytes] = []
-            for row in rows:
-                seen_cases[row.case_id] = row.operation_id
-                edges.add((row.case_id, row.chain, row.address, row.role))
-                if row.lookup_tag not in nodes and row.lookup_tag not in new_tags:
-                    new_tags.append(row.lookup_tag)
-            for case_id in frontier:
-                seen_cases.setdefault(case_id, uuid.UUID(int=0))
-            if len(nodes) + len(seen_cases) + len(new_tags) > max_nodes:
+            new: dict[bytes, tuple[str, str]] = {}
+            for case_id, operation_id, tag, chain_, address_, role in await self.index.graph_rows(
+                investigation.id, frontier
+            ):
+                seen_cases[case_id] = operation_id
+                edges.add((case_id, chain_, address_, role))
+                if tag not in nodes:
+                    new.setdefault(tag, (chain_, address_))
+            if len(nodes) + len(seen_cases) + len(new) > max_nodes:
                 room = max(0, max_nodes - len(nodes) - len(seen_cases))
-                new_tags, truncated = new_tags[:room], True
-            frontier = await visit(new_tags) if new_tags else []
-        case_ops = {c: o for c, o in seen_cases.items() if o.int}
+                new, truncated = dict(list(new.items())[:room]), True
+            frontier = await visit(new) if new else []
+        case_ops = seen_cases
         addresses = sorted(
             (
-                AddressNode(chain=c, address=a, cases=len(cs), hub=tag in hubs)  # type: ignore[arg-type]
-                for tag, (c, a, cs, _) in nodes.items()
+                AddressNode(chain=c, address=a, cases=n, hub=hub)  # type: ignore[arg-type]
+                for c, a, n, hub in nodes.values()
             ),
             key=lambda n: (n.chain, n.address),
         )
