@@ -36,6 +36,7 @@ from backend.instruments.controllers import InstrumentController
 from backend.investigations.controllers import (
     DisclosureRequestController,
     InvestigationController,
+    LegalBasisController,
 )
 from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             AddressController,
             InvestigationController,
             DisclosureRequestController,
+            LegalBasisController,
             HealthController,
         ],
         dependencies={

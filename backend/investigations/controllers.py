@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from backend.access.guards import allow
@@ -22,6 +22,7 @@ from backend.investigations.schemas import (
     Hub,
     InvestigationIn,
     InvestigationOut,
+    LegalBasisIn,
     RequestForCoordinator,
     SearchHit,
     Summary,
@@ -30,7 +31,7 @@ from backend.investigations.services import DisclosureDecisions, InvestigationSe
 from backend.linkage.addresses import Chain
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
-__all__ = ["DisclosureRequestController", "InvestigationController"]
+__all__ = ["DisclosureRequestController", "InvestigationController", "LegalBasisController"]
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
@@ -346,3 +347,50 @@ class DisclosureRequestController(Controller):
         return await DisclosureDecisions(db_session, runtime).decide(
             principal, request_id, approve=data.decision == "approve", note=data.note
         )
+
+
+class LegalBasisController(Controller):
+    """Coordinators record a legal basis, other than consent, for sharing a case's financial links."""
+
+    path = "/api/v1/linkage/cases/{case_id:uuid}/legal-basis"
+    tags = ["investigations"]
+    guards = [allow(Role.COORDINATOR)]
+
+    @put(
+        "/",
+        opt=WRITES,
+        status_code=204,
+        summary="Record a legal basis (a court order, say) for a case of my operations",
+        description=(
+            "With one, the case's disclosures reach investigators without consent; its own "
+            "wallets still only through an approved disclosure request. Audited."
+        ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+    )
+    async def record(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[LegalBasisIn],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+    ) -> None:
+        await DisclosureDecisions(db_session, runtime).legal_basis(
+            principal, case_id, basis=data.legal_basis
+        )
+
+    @delete(
+        "/",
+        opt=WRITES,
+        status_code=204,
+        summary="Remove a case's legal basis (consent alone decides again)",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
+    )
+    async def remove(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+    ) -> None:
+        await DisclosureDecisions(db_session, runtime).legal_basis(principal, case_id, basis=None)

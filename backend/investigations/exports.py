@@ -47,10 +47,10 @@ CONCEPTS_BY_ROLE: dict[str, tuple[str, ...]] = {
     "unknown": (),
 }
 _LABELS = {
-    "scam_collection": "scam collection",
-    "paid_to_perpetrator": "paid to perpetrators",
-    "wage_source": "compound wage source",
-    "unknown": "disclosed by trafficking victims",
+    "scam_collection": "scam collection {what}",
+    "paid_to_perpetrator": "{what} of payments to perpetrators",
+    "wage_source": "{what} paying compound wages",
+    "unknown": "{what} named by trafficking victims",
 }
 _ROLE_ORDER = ("scam_collection", "paid_to_perpetrator", "wage_source", "unknown")
 CONFIDENCE = "forensic_investigation"
@@ -112,7 +112,7 @@ def _concepts(roles: frozenset[str]) -> list[str]:
 def _label(line: TagLine) -> str:
     role = next((r for r in _ROLE_ORDER if r in line.roles), "unknown")
     what = "transaction" if line.tx_hash else "address"
-    return f"lantern: {_LABELS[role]} {what}"
+    return "lantern: " + _LABELS[role].format(what=what)
 
 
 def to_tagpack(header: TagPackHeader, lines: Iterable[TagLine], *, k: int) -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "ProjectionOp",
     "apply_projection",
     "forget_case",
+    "set_legal_basis",
     "visible",
 ]
 
@@ -82,7 +83,7 @@ def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
 
 def _consent_upsert(session: Session, change: ConsentChange) -> None:
     """Keep the latest consent per case: a newer record wins, an older one changes nothing."""
-    insert_ = dialect_insert(session)  # type: ignore[arg-type]
+    insert_ = dialect_insert(session)  # type: ignore[arg-type]  # a sync Session works alike
     statement = insert_(CaseBasis).values(
         case_id=change.case_id,
         consent_state=change.state,
@@ -123,6 +124,19 @@ def apply_projection(session: Session, ops: Sequence[ProjectionOp]) -> None:
             session.execute(delete(_D).where(_D.record_id == op.record_id))
             if op.rows:
                 session.execute(insert(_D), op.rows)
+
+
+async def set_legal_basis(session: AsyncSession, case_id: uuid.UUID, basis: str | None) -> None:
+    """Record (or, with None, remove) a case's legal basis other than consent; race-free."""
+    statement = dialect_insert(session)(CaseBasis).values(
+        case_id=case_id, legal_basis=basis, updated_at=utcnow()
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CaseBasis.case_id],
+            set_={"legal_basis": statement.excluded.legal_basis, "updated_at": utcnow()},
+        )
+    )
 
 
 async def forget_case(session: AsyncSession, case_id: uuid.UUID) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "Hub",
     "InvestigationIn",
     "InvestigationOut",
+    "LegalBasisIn",
     "PartialMatch",
     "RequestForCoordinator",
     "RevealedWallet",
@@ -251,6 +252,12 @@ class RequestForCoordinator(msgspec.Struct, kw_only=True):
     requested_at: dt.datetime
     decided_at: dt.datetime | None
     decision_note: str | None
+
+
+class LegalBasisIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A legal basis, other than consent, for sharing a case's financial links."""
+
+    legal_basis: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=CONTROL_FREE)]
 
 
 class DecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

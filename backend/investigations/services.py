@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.access.policy import SEALED_ROLES
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
+from backend.cases.repositories import CaseRepository
 from backend.crypto.keys import KeyRing
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
@@ -32,7 +33,11 @@ from backend.i18n import N_
 from backend.investigations import exports
 from backend.investigations.graph import clusters
 from backend.investigations.projection import WalletTagger, search_key
-from backend.investigations.repositories import InvestigationRepository, LinkageRepository
+from backend.investigations.repositories import (
+    InvestigationRepository,
+    LinkageRepository,
+    set_legal_basis,
+)
 from backend.investigations.schemas import (
     AddressLookup,
     AddressNode,
@@ -652,9 +657,11 @@ class DisclosureDecisions:
     """Coordinators' side of disclosure requests: about cases of their operations only."""
 
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.session = session
         self.runtime = runtime
         self.investigations = InvestigationRepository(session)
         self.operations = OperationRepository(session)
+        self.cases = CaseRepository(session)
         self.audit = AuditLog(session, runtime.keyring)
 
     @staticmethod
@@ -731,3 +738,37 @@ class DisclosureDecisions:
             )
         )
         return self._out(row, investigation)
+
+    async def legal_basis(
+        self, principal: Principal, case_id: uuid.UUID, *, basis: str | None
+    ) -> None:
+        """Record (or remove) a legal basis, other than consent, for a case of the caller's operations.
+
+        With one, the case's disclosures reach investigators even without
+        consent (its own wallets still only through an approved request).
+
+        Raises:
+            NotFound: not a case of the caller's operations (audited).
+        """
+        scope = await self.operations.ids_for_member(principal.user_id)
+        if await self.cases.case_in(case_id, scope) is None:
+            raise refused_as_not_found(
+                N_("No such case among your operations."),
+                keyring=self.runtime.keyring,
+                action="linkage.legal_basis",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="case",
+                object_id=case_id,
+            )
+        await set_legal_basis(self.session, case_id, basis)
+        self.audit.record(
+            AuditEvent(
+                action="linkage.legal_basis",
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                object_type="case",
+                object_id=str(case_id),
+                detail={"recorded": basis is not None},
+            )
+        )

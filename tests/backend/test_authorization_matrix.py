@@ -82,6 +82,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ),
     ("GET", "/api/v1/disclosure-requests"): frozenset({"coordinator"}),
     ("POST", "/api/v1/disclosure-requests/{request_id}/decide"): frozenset({"coordinator"}),
+    ("PUT", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
+    ("DELETE", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

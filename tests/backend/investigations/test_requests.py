@@ -161,3 +161,24 @@ async def test_two_coordinators_deciding_at_once_one_wins(
         client.post(url, headers=other, json={"decision": "refuse"}),
     )
     assert sorted(a.status_code for a in answers) == [200, 409]
+
+
+async def test_a_recorded_legal_basis_stands_in_for_consent(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    place = await site(client, accounts)
+    case_id = await place.case(consent_state=None, disclosures=[(SHARED, {"chain": "tron"})])
+    who = await investigator(client, accounts)
+    assert (await who.lookup("tron", SHARED))["cases"] == []
+    url = f"/api/v1/linkage/cases/{case_id}/legal-basis"
+    headers = place.field.coordinator_headers
+    recorded = await client.put(
+        url, headers=headers, json={"legal_basis": "Synthetic order 7/TEST"}
+    )
+    assert recorded.status_code == 204, recorded.text
+    assert len((await who.lookup("tron", SHARED))["cases"]) == 1
+    stranger = await site(client, accounts)
+    refused = await client.delete(url, headers=stranger.field.coordinator_headers)
+    assert_problem(refused, 404, "not-found")
+    assert (await client.delete(url, headers=headers)).status_code == 204
+    assert (await who.lookup("tron", SHARED))["cases"] == []
