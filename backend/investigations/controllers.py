@@ -120,9 +120,10 @@ class InvestigationController(Controller):
         principal: CurrentPrincipal,
         db_session: DbSession,
         runtime: RuntimeDep,
+        limit: Limit = 200,
     ) -> AddressLookup:
         return await InvestigationService(db_session, runtime).lookup(
-            principal, investigation_id, chain, address
+            principal, investigation_id, chain, address, limit=limit
         )
 
     @get(

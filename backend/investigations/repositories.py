@@ -295,14 +295,6 @@ class LinkageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def rows_by_tags(self, investigation_id: uuid.UUID, tags: Collection[bytes]) -> list[Any]:
-        """Visible rows of these addresses (by lookup tag)."""
-        out: list[Any] = []
-        for part in _chunks(list(tags)):
-            statement = _select(investigation_id, *_ROW).where(_D.lookup_tag.in_(part))
-            out += list(await self.session.execute(statement))
-        return out
-
     async def address_counts(
         self, investigation_id: uuid.UUID, tags: Collection[bytes]
     ) -> list[Any]:
@@ -399,24 +391,59 @@ class LinkageRepository:
         )
         return list(await self.session.execute(statement))
 
-    async def co_disclosed(
-        self,
-        investigation_id: uuid.UUID,
-        case_ids: Collection[uuid.UUID],
-        exclude: Collection[bytes],
-        *,
-        limit: int,
+    async def cases_naming(
+        self, investigation_id: uuid.UUID, tags: Collection[bytes], *, limit: int
     ) -> list[Any]:
-        """Other readable addresses the same cases disclosed, with how many of them did."""
-        if not case_ids:
-            return []
+        """Per visible case that named the address: operation, first and last day, roles, kinds."""
+        first = func.min(_D.disclosed_on)
+        statement = (
+            _select(
+                investigation_id,
+                _D.case_id,
+                _D.operation_id,
+                first,
+                func.max(_D.disclosed_on),
+                func.aggregate_strings(_D.role, ","),
+                func.aggregate_strings(_D.kind, ","),
+            )
+            .where(_D.lookup_tag.in_(list(tags)))
+            .group_by(_D.case_id, _D.operation_id)
+            .order_by(first, _D.case_id)
+            .limit(limit)
+        )
+        return list(await self.session.execute(statement))
+
+    async def address_totals(self, investigation_id: uuid.UUID, tags: Collection[bytes]) -> Any:
+        """(cases, first day, last day, earliest payment day, latest payment day) of the address."""
+        statement = _select(
+            investigation_id,
+            func.count(distinct(_D.case_id)),
+            func.min(_D.disclosed_on),
+            func.max(_D.disclosed_on),
+            func.min(_D.date_from),
+            func.max(_D.date_to),
+        ).where(_D.lookup_tag.in_(list(tags)))
+        return (await self.session.execute(statement)).one()
+
+    async def payments_of(self, investigation_id: uuid.UUID, tags: Collection[bytes]) -> list[Any]:
+        """(chain, asset, amount) of every visible payment with an exact amount (summed by the caller)."""
+        statement = _select(investigation_id, _D.chain, _D.asset, _D.amount).where(
+            _D.lookup_tag.in_(list(tags)), _D.asset.is_not(None), _D.amount.is_not(None)
+        )
+        return list(await self.session.execute(statement))
+
+    async def co_disclosed(
+        self, investigation_id: uuid.UUID, tags: Collection[bytes], *, limit: int
+    ) -> list[Any]:
+        """Other readable addresses that cases naming the address also named, and how many did."""
+        naming = _select(investigation_id, _D.case_id).where(_D.lookup_tag.in_(list(tags)))
         cases = func.count(distinct(_D.case_id))
         statement = (
             _select(investigation_id, _D.chain, _D.address, cases)
             .where(
-                _D.case_id.in_(list(case_ids)[:_CHUNK]),
+                _D.case_id.in_(naming),
                 _D.address.is_not(None),
-                _D.lookup_tag.not_in(list(exclude)),
+                _D.lookup_tag.not_in(list(tags)),
             )
             .group_by(_D.chain, _D.address)
             .order_by(cases.desc(), _D.chain, _D.address)
@@ -448,13 +475,14 @@ class LinkageRepository:
         return list(await self.session.execute(statement))
 
     async def export_groups(self, investigation_id: uuid.UUID) -> list[Any]:
-        """Per address (or transaction): case count and date ranges; no victim's own."""
+        """Per address (or transaction): roles, case count and date ranges; no victim's own."""
         statement = (
             _select(
                 investigation_id,
                 _D.chain,
                 _D.address,
                 _D.tx_hash,
+                func.aggregate_strings(_D.role, ","),
                 func.count(distinct(_D.case_id)),
                 func.min(_D.disclosed_on),
                 func.max(_D.disclosed_on),
@@ -464,15 +492,6 @@ class LinkageRepository:
             .where(*_exported())
             .group_by(_D.chain, _D.address, _D.tx_hash)
             .order_by(_D.chain, _D.address, _D.tx_hash)
-        )
-        return list(await self.session.execute(statement))
-
-    async def export_roles(self, investigation_id: uuid.UUID) -> list[Any]:
-        """The roles each exported address (or transaction) was disclosed in."""
-        statement = (
-            _select(investigation_id, _D.chain, _D.address, _D.tx_hash, _D.role)
-            .where(*_exported())
-            .distinct()
         )
         return list(await self.session.execute(statement))
 

@@ -116,10 +116,16 @@ class PartialMatch(msgspec.Struct, kw_only=True):
 
 
 class AddressLookup(msgspec.Struct, kw_only=True):
-    """Everything this investigation may see about one address."""
+    """Everything this investigation may see about one address.
+
+    ``cases`` (earliest first) and ``co_disclosed`` (most named first) are cut
+    at the request's ``limit``; ``case_count``, the dates and the payment sums
+    cover every case.
+    """
 
     chain: Chain
     address: Address
+    case_count: int
     cases: list[CaseDisclosure]
     first_disclosed: dt.date | None
     last_disclosed: dt.date | None

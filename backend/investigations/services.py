@@ -195,9 +195,19 @@ class InvestigationService:
     # -- lookup and search ----------------------------------------------------------
 
     async def lookup(
-        self, principal: Principal, investigation_id: uuid.UUID, chain: Chain, address: str
+        self,
+        principal: Principal,
+        investigation_id: uuid.UUID,
+        chain: Chain,
+        address: str,
+        *,
+        limit: int = 200,
     ) -> AddressLookup:
-        """Cases that disclosed an address, payments summed per asset, co-disclosed addresses."""
+        """Cases that disclosed an address, payments summed per asset, co-disclosed addresses.
+
+        ``cases`` and ``co_disclosed`` hold at most ``limit`` entries (a hub is
+        named by thousands); ``case_count`` and the sums cover every case.
+        """
         investigation = await self._owned(principal, investigation_id, "investigation.lookup")
         try:
             canonical = normalize(address.lstrip("/"), chain)[0].canonical
@@ -205,31 +215,30 @@ class InvestigationService:
             raise _invalid("address", exc, "path") from None
         refs = References(self.runtime.keyring, investigation)
         tags = self._tags(chain, canonical)
-        rows = await self.index.rows_by_tags(investigation.id, tags)
-        by_case: dict[uuid.UUID, list[Any]] = defaultdict(list)
-        for row in rows:
-            by_case[row.case_id].append(row)
         cases = [
             CaseDisclosure(
                 case_ref=refs.case(case_id),
-                operation_ref=refs.operation(group[0].operation_id),
-                roles=sorted({r.role for r in group}),
-                kinds=sorted({r.kind for r in group}),
-                first_disclosed=min(r.disclosed_on for r in group),
-                last_disclosed=max(r.disclosed_on for r in group),
+                operation_ref=refs.operation(operation_id),
+                roles=sorted(set(roles.split(","))),
+                kinds=sorted(set(kinds.split(","))),
+                first_disclosed=first,
+                last_disclosed=last,
             )
-            for case_id, group in by_case.items()
+            for case_id, operation_id, first, last, roles, kinds in await self.index.cases_naming(
+                investigation.id, tags, limit=limit
+            )
         ]
-        cases.sort(key=lambda c: (c.first_disclosed, c.case_ref))
+        total, first_day, last_day, period_from, period_to = await self.index.address_totals(
+            investigation.id, tags
+        )
         totals: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-        for row in rows:
-            if row.asset and row.amount is not None:
-                totals[(row.chain, row.asset)].append(Decimal(row.amount))
+        for row_chain, asset, amount in await self.index.payments_of(investigation.id, tags):
+            totals[(row_chain, asset)].append(Decimal(amount))
         payments = [
             AssetTotal(chain=c, asset=a, total=sum(v, Decimal(0)), payments=len(v))  # type: ignore[arg-type]
             for (c, a), v in sorted(totals.items())
         ]
-        co = await self.index.co_disclosed(investigation.id, list(by_case), tags, limit=500)
+        co = await self.index.co_disclosed(investigation.id, tags, limit=limit)
         partials = []
         keyring = self.runtime.keyring
         filed = [WalletTagger(keyring, key_id=k).partials(chain) for k in keyring.key_ids]
@@ -247,24 +256,23 @@ class InvestigationService:
                         suffix=partial.suffix,
                     )
                 )
-        starts = [r.date_from for r in rows if r.date_from]
-        ends = [r.date_to for r in rows if r.date_to]
         self._audit(
             principal,
             investigation,
             "investigation.lookup",
             chain=chain,
             tag=tags[-1][:8].hex(),
-            cases=len(cases),
+            cases=total,
         )
         return AddressLookup(
             chain=chain,
             address=canonical,
+            case_count=total,
             cases=cases,
-            first_disclosed=min((c.first_disclosed for c in cases), default=None),
-            last_disclosed=max((c.last_disclosed for c in cases), default=None),
-            period_from=min(starts, default=None),
-            period_to=max(ends, default=None),
+            first_disclosed=first_day,
+            last_disclosed=last_day,
+            period_from=period_from,
+            period_to=period_to,
             payments=payments,
             co_disclosed=[CoAddress(chain=r[0], address=r[1], cases=r[2]) for r in co],
             partial_matches=partials,
@@ -469,23 +477,29 @@ class InvestigationService:
     async def tagpack(self, principal: Principal, investigation_id: uuid.UUID) -> str:
         """The investigation's addresses and transactions as a GraphSense TagPack."""
         investigation = await self._owned(principal, investigation_id, "investigation.export")
-        groups = await self.index.export_groups(investigation.id)
-        roles: dict[tuple[str, str | None, str | None], set[str]] = defaultdict(set)
-        for chain, address, tx_hash, role in await self.index.export_roles(investigation.id):
-            roles[(chain, address, tx_hash)].add(role)
         lines = [
             exports.TagLine(
-                chain=g[0],
-                address=g[1],
-                tx_hash=None if g[1] is not None else g[2],
-                roles=frozenset(roles[(g[0], g[1], g[2])]),
-                cases=g[3],
-                first_disclosed=g[4],
-                last_disclosed=g[5],
-                period_from=g[6],
-                period_to=g[7],
+                chain=chain,
+                address=address,
+                tx_hash=None if address is not None else tx_hash,
+                roles=frozenset(roles.split(",")),
+                cases=cases,
+                first_disclosed=first,
+                last_disclosed=last,
+                period_from=period_from,
+                period_to=period_to,
             )
-            for g in groups
+            for (
+                chain,
+                address,
+                tx_hash,
+                roles,
+                cases,
+                first,
+                last,
+                period_from,
+                period_to,
+            ) in await self.index.export_groups(investigation.id)
         ]
         header = exports.TagPackHeader(
             title=investigation.title,
