@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import random
 import signal
 import statistics
@@ -55,6 +54,7 @@ from bench.server_bench import (
     _cli,
     _free_port,
     _percentile,
+    bench_environment,
     postgres_database,
     running_server,
 )
@@ -269,6 +269,7 @@ async def raw_figures(
     from backend.access.principal import Principal
     from backend.access.roles import Role
     from backend.app import build_runtime
+    from backend.investigations.graph import HubRule
     from backend.investigations.projection import search_key
     from backend.investigations.repositories import LinkageRepository
     from backend.investigations.services import InvestigationService
@@ -301,8 +302,7 @@ async def raw_figures(
                 investigation,
                 corpus.chain_start[0],
                 corpus.chain_start[1],
-                min_cases=10,
-                min_operations=2,
+                rule=HubRule(),
                 max_nodes=100_000,
             )  # type: ignore[arg-type]
             out["cluster"].append((time.perf_counter() - started) * 1000)
@@ -340,16 +340,7 @@ def main(argv: list[str] | None = None) -> None:
             tmp = Path(
                 stack.enter_context(tempfile.TemporaryDirectory(prefix="lantern-linkbench-"))
             )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LANTERN_")}
-        env.update(
-            LANTERN_DATA_DIR=str(tmp),
-            LANTERN_KEY_FILE=str(tmp / "lantern.key"),
-            LANTERN_RATE_LIMIT_PER_MINUTE="0",
-            LANTERN_LOG_LEVEL="WARNING",
-            LANTERN_ARGON2_TIME_COST="1",
-            LANTERN_ARGON2_MEMORY_COST_KIB="1024",
-            LANTERN_ARGON2_PARALLELISM="1",
-        )
+        env = bench_environment(tmp)
         if args.database_url:
             env["LANTERN_DATABASE_URL"] = stack.enter_context(postgres_database(args.database_url))
             database = "postgresql"

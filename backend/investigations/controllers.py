@@ -6,12 +6,14 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from backend.access.guards import allow
 from backend.access.roles import Role
 from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.investigations.graph import HubRule
 from backend.investigations.schemas import (
     AddressLookup,
     ClusterExpansion,
@@ -43,12 +45,18 @@ PartialEnd = Annotated[str, QueryParameter(max_length=64, pattern=r"^[0-9A-Za-z:
 _ONE = "/{investigation_id:uuid}"
 
 
+def provide_hub_rule(min_cases: MinCases = 10, min_operations: MinOperations = 2) -> HubRule:
+    """The hub rule of a graph request, from its query (``min_cases``, ``min_operations``)."""
+    return HubRule(min_cases=min_cases, min_operations=min_operations)
+
+
 class InvestigationController(Controller):
     """An investigator's own investigations, and what each may see."""
 
     path = "/api/v1/investigations"
     tags = ["investigations"]
     guards = [allow(Role.INVESTIGATOR)]
+    dependencies = {"hub_rule": Provide(provide_hub_rule, sync_to_thread=False)}
 
     @post(
         "/",
@@ -159,15 +167,13 @@ class InvestigationController(Controller):
         principal: CurrentPrincipal,
         db_session: DbSession,
         runtime: RuntimeDep,
-        min_cases: MinCases = 10,
-        min_operations: MinOperations = 2,
+        hub_rule: NamedDependency[HubRule],
         limit: Limit = 100,
     ) -> list[Hub]:
         return await InvestigationService(db_session, runtime).hubs(
             principal,
             investigation_id,
-            min_cases=min_cases,
-            min_operations=min_operations,
+            rule=hub_rule,
             limit=limit,
         )
 
@@ -183,15 +189,13 @@ class InvestigationController(Controller):
         principal: CurrentPrincipal,
         db_session: DbSession,
         runtime: RuntimeDep,
-        min_cases: MinCases = 10,
-        min_operations: MinOperations = 2,
+        hub_rule: NamedDependency[HubRule],
         limit: Limit = 100,
     ) -> list[ClusterSummary]:
         return await InvestigationService(db_session, runtime).clusters(
             principal,
             investigation_id,
-            min_cases=min_cases,
-            min_operations=min_operations,
+            rule=hub_rule,
             limit=limit,
         )
 
@@ -209,8 +213,7 @@ class InvestigationController(Controller):
         principal: CurrentPrincipal,
         db_session: DbSession,
         runtime: RuntimeDep,
-        min_cases: MinCases = 10,
-        min_operations: MinOperations = 2,
+        hub_rule: NamedDependency[HubRule],
         max_nodes: Annotated[int, QueryParameter(ge=1, le=100_000)] = 20_000,
     ) -> ClusterExpansion:
         return await InvestigationService(db_session, runtime).expand(
@@ -218,8 +221,7 @@ class InvestigationController(Controller):
             investigation_id,
             chain,
             address,
-            min_cases=min_cases,
-            min_operations=min_operations,
+            rule=hub_rule,
             max_nodes=max_nodes,
         )
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["Cluster", "UnionFind", "clusters"]
+__all__ = ["Cluster", "HubRule", "UnionFind", "clusters"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HubRule:
+    """When an address is a hub: named by at least this many cases of this many operations."""
+
+    min_cases: int = 10
+    min_operations: int = 2
+
+    def is_hub(self, *, cases: int, operations: int) -> bool:
+        """Whether an address with these counts is a hub."""
+        return cases >= self.min_cases and operations >= self.min_operations
 
 
 class UnionFind:

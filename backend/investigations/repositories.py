@@ -40,6 +40,7 @@ from backend.db.models import (
     Record,
 )
 from backend.db.statements import dialect_insert
+from backend.investigations.graph import HubRule
 
 __all__ = [
     "ConsentChange",
@@ -451,17 +452,15 @@ class LinkageRepository:
         )
         return list(await self.session.execute(statement))
 
-    async def hubs(
-        self, investigation_id: uuid.UUID, *, min_cases: int, min_operations: int, limit: int
-    ) -> list[Any]:
-        """Addresses named by at least ``min_cases`` cases of ``min_operations`` operations."""
+    async def hubs(self, investigation_id: uuid.UUID, *, rule: HubRule, limit: int) -> list[Any]:
+        """Addresses that are hubs under ``rule``, most named first."""
         cases = func.count(distinct(_D.case_id))
         operations = func.count(distinct(_D.operation_id))
         statement = (
             _select(investigation_id, _D.chain, _D.address, cases, operations)
             .where(_D.address.is_not(None))
             .group_by(_D.chain, _D.address)
-            .having(cases >= min_cases, operations >= min_operations)
+            .having(cases >= rule.min_cases, operations >= rule.min_operations)
             .order_by(cases.desc(), operations.desc(), _D.chain, _D.address)
             .limit(limit)
         )

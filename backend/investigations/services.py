@@ -31,7 +31,7 @@ from backend.db.models import DisclosureRequest, Investigation
 from backend.errors import Conflict, FieldError, ValidationFailed
 from backend.i18n import N_
 from backend.investigations import exports
-from backend.investigations.graph import clusters
+from backend.investigations.graph import HubRule, clusters
 from backend.investigations.projection import WalletTagger, search_key
 from backend.investigations.repositories import (
     InvestigationRepository,
@@ -316,36 +316,20 @@ class InvestigationService:
     # -- the link graph -------------------------------------------------------------
 
     async def hubs(
-        self,
-        principal: Principal,
-        investigation_id: uuid.UUID,
-        *,
-        min_cases: int,
-        min_operations: int,
-        limit: int,
+        self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[Hub]:
         """Addresses named by many cases across several operations, most named first."""
         investigation = await self._owned(principal, investigation_id, "investigation.hubs")
-        rows = await self.index.hubs(
-            investigation.id, min_cases=min_cases, min_operations=min_operations, limit=limit
-        )
+        rows = await self.index.hubs(investigation.id, rule=rule, limit=limit)
         self._audit(principal, investigation, "investigation.hubs", results=len(rows))
         return [Hub(chain=r[0], address=r[1], cases=r[2], operations=r[3]) for r in rows]
 
     async def clusters(
-        self,
-        principal: Principal,
-        investigation_id: uuid.UUID,
-        *,
-        min_cases: int,
-        min_operations: int,
-        limit: int,
+        self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[ClusterSummary]:
         """Connected clusters (union-find over every visible disclosure), hubs left out."""
         investigation = await self._owned(principal, investigation_id, "investigation.clusters")
-        hub_rows = await self.index.hubs(
-            investigation.id, min_cases=min_cases, min_operations=min_operations, limit=100_000
-        )
+        hub_rows = await self.index.hubs(investigation.id, rule=rule, limit=100_000)
         hubs = {(r[0], r[1]) for r in hub_rows}
         edges = await self.index.edges(investigation.id)
         found = clusters(((e[0], e[1], e[2], e[3]) for e in edges), hubs=hubs)[:limit]
@@ -367,8 +351,7 @@ class InvestigationService:
         chain: Chain,
         address: str,
         *,
-        min_cases: int,
-        min_operations: int,
+        rule: HubRule,
         max_nodes: int,
     ) -> ClusterExpansion:
         """The cluster reached from an address, breadth first through the index; hubs not crossed."""
@@ -387,7 +370,7 @@ class InvestigationService:
             """Add these addresses, counted; the cases to expand next (none through a hub)."""
             spread = []
             for tag, cases, operations in await self.index.address_counts(investigation.id, found):
-                hub = cases >= min_cases and operations >= min_operations
+                hub = rule.is_hub(cases=cases, operations=operations)
                 nodes[tag] = (*found[tag], cases, hub)
                 if not hub and (cases > 1 or start):  # one case: the one we came from
                     spread.append(tag)
