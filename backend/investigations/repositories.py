@@ -434,10 +434,25 @@ class LinkageRepository:
         return list(await self.session.execute(statement))
 
     async def co_disclosed(
-        self, investigation_id: uuid.UUID, tags: Collection[bytes], *, limit: int
+        self,
+        investigation_id: uuid.UUID,
+        tags: Collection[bytes],
+        *,
+        cases_at_most: int,
+        limit: int,
     ) -> list[Any]:
-        """Other readable addresses that cases naming the address also named, and how many did."""
-        naming = _select(investigation_id, _D.case_id).where(_D.lookup_tag.in_(list(tags)))
+        """Other readable addresses that cases naming the address also named, and how many did.
+
+        Counted over the ``cases_at_most`` earliest cases that named it (a hub's
+        thousands of cases would otherwise be read on every lookup).
+        """
+        naming = (
+            _select(investigation_id, _D.case_id)
+            .where(_D.lookup_tag.in_(list(tags)))
+            .group_by(_D.case_id)
+            .order_by(func.min(_D.disclosed_on), _D.case_id)
+            .limit(cases_at_most)
+        )
         cases = func.count(distinct(_D.case_id))
         statement = (
             _select(investigation_id, _D.chain, _D.address, cases)

@@ -120,7 +120,8 @@ class AddressLookup(msgspec.Struct, kw_only=True):
 
     ``cases`` (earliest first) and ``co_disclosed`` (most named first) are cut
     at the request's ``limit``; ``case_count``, the dates and the payment sums
-    cover every case.
+    cover every case. Co-disclosures are counted over the address's 500
+    earliest cases; ``co_disclosed_complete`` is false when it has more (a hub).
     """
 
     chain: Chain
@@ -133,6 +134,7 @@ class AddressLookup(msgspec.Struct, kw_only=True):
     period_to: dt.date | None
     payments: list[AssetTotal]
     co_disclosed: list[CoAddress]
+    co_disclosed_complete: bool
     partial_matches: list[PartialMatch]
 
 

@@ -64,9 +64,12 @@ from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.statistics import DEFAULT_K, Table, protect
 
-__all__ = ["DisclosureDecisions", "InvestigationService", "References"]
+__all__ = ["CO_DISCLOSURE_CASES", "DisclosureDecisions", "InvestigationService", "References"]
 
 _NOT_YOURS = N_("No such investigation of yours.")
+#: Co-disclosed addresses are counted over at most this many cases of the address
+#: (the earliest): a hub's thousands of cases are not read on every lookup.
+CO_DISCLOSURE_CASES = 500
 
 
 class References:
@@ -238,7 +241,9 @@ class InvestigationService:
             AssetTotal(chain=c, asset=a, total=sum(v, Decimal(0)), payments=len(v))  # type: ignore[arg-type]
             for (c, a), v in sorted(totals.items())
         ]
-        co = await self.index.co_disclosed(investigation.id, tags, limit=limit)
+        co = await self.index.co_disclosed(
+            investigation.id, tags, cases_at_most=CO_DISCLOSURE_CASES, limit=limit
+        )
         partials = []
         keyring = self.runtime.keyring
         filed = [WalletTagger(keyring, key_id=k).partials(chain) for k in keyring.key_ids]
@@ -275,6 +280,7 @@ class InvestigationService:
             period_to=period_to,
             payments=payments,
             co_disclosed=[CoAddress(chain=r[0], address=r[1], cases=r[2]) for r in co],
+            co_disclosed_complete=total <= CO_DISCLOSURE_CASES,
             partial_matches=partials,
         )
 

@@ -93,3 +93,20 @@ async def test_another_investigators_investigation_is_not_found_and_audited(
     theirs = await investigator(client, accounts)
     response = await client.get(f"{theirs.base}/addresses/tron/{SHARED}", headers=mine.headers)
     assert response.status_code == 404, response.text
+
+
+async def test_the_case_list_is_cut_at_the_limit_and_the_counts_are_not(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    place = await site(client, accounts)
+    for amount in ("1", "2", "3"):
+        await place.case(
+            disclosures=[
+                (SHARED, {"kind": "payment", "chain": "tron", "asset": "TRX", "amount": amount})
+            ]
+        )
+    who = await investigator(client, accounts)
+    found = await who.get(f"/addresses/tron/{SHARED}", limit=2)
+    assert (found["case_count"], len(found["cases"])) == (3, 2)
+    assert found["payments"] == [{"chain": "tron", "asset": "TRX", "total": "6", "payments": 3}]
+    assert found["co_disclosed_complete"] is True
