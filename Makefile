@@ -56,9 +56,13 @@ bench: install
 ## make tagpack-check: validate a TagPack export with GraphSense's own validator (graphsense-lib,
 ## ~400 MB, in its own .venv-tagpack; optional, not part of make test)
 TAGPACK_VENV := .venv-tagpack
-GRAPHSENSE_LIB := graphsense-lib==2.18.1
-tagpack-check: install
-	test -x $(TAGPACK_VENV)/bin/graphsense-cli || ($(PYTHON) -m venv $(TAGPACK_VENV) && $(TAGPACK_VENV)/bin/pip install --quiet '$(GRAPHSENSE_LIB)')
+GRAPHSENSE_LIB := graphsense-lib[tagpacks]==2.18.1
+$(TAGPACK_VENV)/.installed:
+	test -x $(TAGPACK_VENV)/bin/python || $(PYTHON) -m venv $(TAGPACK_VENV)
+	$(TAGPACK_VENV)/bin/pip install --quiet '$(GRAPHSENSE_LIB)'
+	touch $@
+
+tagpack-check: install $(TAGPACK_VENV)/.installed
 	$(BIN)/python -m tests.backend.investigations.tagpack_sample var/tagpack-check/lantern.yaml
 	$(TAGPACK_VENV)/bin/graphsense-cli tagpack-tool tagpack validate --no-strict-actor-references var/tagpack-check/lantern.yaml
 
