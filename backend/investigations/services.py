@@ -28,7 +28,7 @@ from backend.crypto.keys import KeyRing
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import DisclosureRequest, Investigation
-from backend.errors import Conflict, FieldError, ValidationFailed
+from backend.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backend.i18n import N_
 from backend.investigations import exports
 from backend.investigations.graph import HubRule, clusters
@@ -92,6 +92,27 @@ class References:
     def operation(self, operation_id: uuid.UUID) -> str:
         """The operation's pseudonym in this investigation."""
         return "op_" + self._mac(b"operation", operation_id)[:8].hex()
+
+
+def _refused(
+    runtime: Runtime,
+    principal: Principal,
+    message: str,
+    *,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID,
+) -> NotFound:
+    """Not found, the attempt audited (an object out of the caller's scope never shows)."""
+    return refused_as_not_found(
+        message,
+        keyring=runtime.keyring,
+        action=action,
+        actor_id=principal.user_id,
+        actor_role=principal.role,
+        object_type=object_type,
+        object_id=object_id,
+    )
 
 
 def _invalid(field: str, exc: InvalidValue, location: str = "query") -> ValidationFailed:
@@ -162,12 +183,11 @@ class InvestigationService:
             investigation_id, principal.user_id, for_update=for_update
         )
         if row is None:
-            raise refused_as_not_found(
+            raise _refused(
+                self.runtime,
+                principal,
                 _NOT_YOURS,
-                keyring=self.runtime.keyring,
                 action=action,
-                actor_id=principal.user_id,
-                actor_role=principal.role,
                 object_type="investigation",
                 object_id=investigation_id,
             )
@@ -553,12 +573,11 @@ class InvestigationService:
             None,
         )
         if match is None:
-            raise refused_as_not_found(
+            raise _refused(
+                self.runtime,
+                principal,
                 N_("No such case reference in this investigation."),
-                keyring=self.runtime.keyring,
                 action="disclosure_request.create",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
                 object_type="investigation",
                 object_id=investigation.id,
             )
@@ -715,12 +734,11 @@ class DisclosureDecisions:
         row = await self.investigations.request_in(request_id, operations=scope, for_update=True)
         investigation = await self.investigations.get(row.investigation_id) if row else None
         if row is None or investigation is None:
-            raise refused_as_not_found(
+            raise _refused(
+                self.runtime,
+                principal,
                 N_("No such disclosure request about your operations' cases."),
-                keyring=self.runtime.keyring,
                 action="disclosure_request.decide",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
                 object_type="disclosure_request",
                 object_id=request_id,
             )
@@ -755,12 +773,11 @@ class DisclosureDecisions:
         """
         scope = await self.operations.ids_for_member(principal.user_id)
         if await self.cases.case_in(case_id, scope) is None:
-            raise refused_as_not_found(
+            raise _refused(
+                self.runtime,
+                principal,
                 N_("No such case among your operations."),
-                keyring=self.runtime.keyring,
                 action="linkage.legal_basis",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
                 object_type="case",
                 object_id=case_id,
             )
