@@ -296,6 +296,24 @@ class LinkageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def named_more_than_once(self, tags: Collection[bytes]) -> set[bytes]:
+        """Which of these tags have more than one row in the index, visible or not.
+
+        Read from the tag index alone (no join): a pre-filter, so that the
+        visible counts are computed only where an address can have more than
+        the one case it was reached from. Never shown to anyone as such.
+        """
+        out: set[bytes] = set()
+        for part in _chunks(list(tags)):
+            statement = (
+                select(_D.lookup_tag)
+                .where(_D.lookup_tag.in_(part))
+                .group_by(_D.lookup_tag)
+                .having(func.count() > 1)
+            )
+            out.update(await self.session.scalars(statement))
+        return out
+
     async def address_counts(
         self, investigation_id: uuid.UUID, tags: Collection[bytes]
     ) -> list[Any]:

@@ -394,11 +394,14 @@ class InvestigationService:
 
         async def visit(found: dict[bytes, tuple[str, str]], *, start: bool = False) -> list[Any]:
             """Add these addresses, counted; the cases to expand next (none through a hub)."""
+            shared = set(found) if start else await self.index.named_more_than_once(found)
+            for tag in found.keys() - shared:  # one row: the case it was reached from
+                nodes[tag] = (*found[tag], 1, False)
             spread = []
-            for tag, cases, operations in await self.index.address_counts(investigation.id, found):
+            for tag, cases, operations in await self.index.address_counts(investigation.id, shared):
                 hub = rule.is_hub(cases=cases, operations=operations)
                 nodes[tag] = (*found[tag], cases, hub)
-                if not hub and (cases > 1 or start):  # one case: the one we came from
+                if not hub and (cases > 1 or start):
                     spread.append(tag)
             if not spread:
                 return []
