@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lint typecheck pytest openapi locales locales-extract locales-update bench clean
+.PHONY: install serve test lint typecheck pytest openapi locales locales-extract locales-update bench tagpack-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,5 +53,18 @@ locales: locales-update
 bench: install
 	$(BIN)/python -m bench
 
+## make tagpack-check: validate a TagPack export with GraphSense's own validator (graphsense-lib,
+## ~400 MB, in its own .venv-tagpack; optional, not part of make test)
+TAGPACK_VENV := .venv-tagpack
+GRAPHSENSE_LIB := graphsense-lib[tagpacks]==2.18.1
+$(TAGPACK_VENV)/.installed:
+	test -x $(TAGPACK_VENV)/bin/python || $(PYTHON) -m venv $(TAGPACK_VENV)
+	$(TAGPACK_VENV)/bin/pip install --quiet '$(GRAPHSENSE_LIB)'
+	touch $@
+
+tagpack-check: install $(TAGPACK_VENV)/.installed
+	$(BIN)/python -m tests.backend.investigations.tagpack_sample var/tagpack-check/lantern.yaml
+	$(TAGPACK_VENV)/bin/graphsense-cli tagpack-tool tagpack validate --no-strict-actor-references var/tagpack-check/lantern.yaml
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TAGPACK_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

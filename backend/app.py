@@ -36,6 +36,11 @@ from backend.duplicates.controllers import DuplicateController
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
+from backend.investigations.controllers import (
+    DisclosureRequestController,
+    InvestigationController,
+    LegalBasisController,
+)
 from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
@@ -181,6 +186,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             SummaryController,
             DuplicateController,
             AddressController,
+            InvestigationController,
+            DisclosureRequestController,
+            LegalBasisController,
             HealthController,
         ],
         dependencies={

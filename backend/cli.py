@@ -634,6 +634,24 @@ def retention_run(apply_: bool) -> None:
     click.echo(msgspec.json.encode(_run(work)).decode())
 
 
+@main.group()
+def linkage() -> None:
+    """The linkage index investigators query."""
+
+
+@linkage.command("reindex")
+def linkage_reindex() -> None:
+    """Rebuild the linkage index from the synced records (opening each disclosure)."""
+    from backend.db.session import write_transaction
+    from backend.investigations.projection import reindex
+
+    async def work(runtime: Runtime) -> int:
+        async with write_transaction(runtime.db) as session:
+            return await reindex(session, runtime)
+
+    click.echo(f"reindexed {_run(work)} disclosure and consent records")
+
+
 def _sqlite_path(settings: Settings) -> Path:
     url = settings.effective_database_url
     if not settings.is_sqlite:

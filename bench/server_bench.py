@@ -290,6 +290,21 @@ def merge(figures: Sequence[Figure]) -> Figure:
 # -- the server ------------------------------------------------------------------
 
 
+def bench_environment(data_dir: Path) -> dict[str, str]:
+    """This process's environment without LANTERN_*, plus a benchmark server's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTERN_")}
+    env.update(
+        LANTERN_DATA_DIR=str(data_dir),
+        LANTERN_KEY_FILE=str(data_dir / "lantern.key"),
+        LANTERN_RATE_LIMIT_PER_MINUTE="0",
+        LANTERN_LOG_LEVEL="WARNING",
+        LANTERN_ARGON2_TIME_COST="1",
+        LANTERN_ARGON2_MEMORY_COST_KIB="1024",
+        LANTERN_ARGON2_PARALLELISM="1",
+    )
+    return env
+
+
 def _lantern() -> list[str]:
     script = Path(sys.executable).parent / "lantern"
     return [str(script)] if script.exists() else [sys.executable, "-m", "backend.cli"]

@@ -62,6 +62,7 @@ from bench.server_bench import (
     _cli,
     _free_port,
     _proc_cpu,
+    bench_environment,
     build_request,
     postgres_database,
     profiled,
@@ -455,16 +456,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lantern-syncbench-")))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LANTERN_")}
-        env.update(
-            LANTERN_DATA_DIR=str(tmp),
-            LANTERN_KEY_FILE=str(tmp / "lantern.key"),
-            LANTERN_RATE_LIMIT_PER_MINUTE="0",
-            LANTERN_LOG_LEVEL="WARNING",
-            LANTERN_ARGON2_TIME_COST="1",
-            LANTERN_ARGON2_MEMORY_COST_KIB="1024",
-            LANTERN_ARGON2_PARALLELISM="1",
-        )
+        env = bench_environment(tmp)
         if args.database_url:
             if not args.database_url.startswith("postgresql"):
                 raise SystemExit("--database-url must be a postgresql+asyncpg:// URL")

@@ -18,6 +18,8 @@ from backend.access.principal import Principal
 from backend.access.roles import MEMBER_ROLES, Role
 
 __all__ = [
+    "INVESTIGABLE_CONSENT",
+    "SEALED_ROLES",
     "ConsentFact",
     "PhoneScope",
     "PhoneView",
@@ -29,6 +31,13 @@ __all__ = [
     "phone_scope",
     "phone_view",
 ]
+
+#: Disclosure roles that are the victim's own (personal data): an investigator
+#: never sees them unless a disclosure request for the case was approved.
+SEALED_ROLES = frozenset({"victim_own"})
+#: The state of the latest ``financial_investigation`` consent that lets a case's
+#: disclosures reach investigators (a recorded legal basis does too).
+INVESTIGABLE_CONSENT = "given"
 
 #: What a phone may hold of a record: all of it, the case's facets only, or nothing.
 PhoneView = Literal["full", "facets", "none"]

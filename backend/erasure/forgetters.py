@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import CaseTransfer, ReferralStep
 from backend.duplicates.services import forget_case as forget_person_encoding
+from backend.investigations.repositories import forget_case as forget_linkage
 
 __all__ = ["FORGETTERS", "Forgetter"]
 
@@ -42,4 +43,5 @@ FORGETTERS: tuple[Forgetter, ...] = (
     forget_referral_steps,
     cancel_transfers,
     forget_person_encoding,
+    forget_linkage,
 )

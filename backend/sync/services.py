@@ -56,6 +56,7 @@ from backend.errors import (
     Conflict as ConflictError,
 )
 from backend.i18n import N_
+from backend.investigations.projection import stage_projection
 from backend.linkage.addresses import CHAINS, InvalidValue, normalize
 from backend.linkage.addresses.txids import normalize_txid
 from backend.operations.repositories import OperationRepository
@@ -391,8 +392,10 @@ class SyncService:
     async def _written_in_bulk(self, planned: list[_Planned], rows: list[dict[str, Any]]) -> None:
         """What the slow path does after writing a record, for the records written in bulk."""
         for (_, mutation, _, values), row in zip(planned, rows, strict=True):
+            record = Record(**row)
+            stage_projection(self.session, self.runtime, record, self._keys.get(record.case_id))
             if mutation.entity == "case":
-                await encode_case(self.session, self.runtime, Record(**row), values, compare=False)
+                await encode_case(self.session, self.runtime, record, values, compare=False)
 
     async def _plan_bulk(
         self,
@@ -1035,6 +1038,7 @@ class SyncService:
             )
 
     def _log(self, record: Record, op: str) -> None:
+        stage_projection(self.session, self.runtime, record, self._keys.get(record.case_id))
         self.repo.log_change(
             ChangeDraft(
                 entity=record.entity,

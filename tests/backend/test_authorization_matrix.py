@@ -74,6 +74,34 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/duplicates"): frozenset({"coordinator"}),
     ("POST", "/api/v1/duplicates/{proposal_id}/merge"): frozenset({"coordinator"}),
     ("POST", "/api/v1/duplicates/{proposal_id}/dismiss"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/investigations"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/addresses"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/addresses/{chain}/{address}"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/graph/hubs"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/graph/clusters"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/graph/cluster/{chain}/{address}"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/summary"): frozenset({"investigator"}),
+    ("GET", "/api/v1/investigations/{investigation_id}/exports/{export_format}"): frozenset(
+        {"investigator"}
+    ),
+    ("POST", "/api/v1/investigations/{investigation_id}/disclosure-requests"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/investigations/{investigation_id}/disclosure-requests"): frozenset(
+        {"investigator"}
+    ),
+    ("GET", "/api/v1/disclosure-requests"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/disclosure-requests/{request_id}/decide"): frozenset({"coordinator"}),
+    ("PUT", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
+    ("DELETE", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

@@ -9,6 +9,12 @@ from backend.db.models.coordination import (
 )
 from backend.db.models.duplicates import DuplicateProposal, PersonEncoding
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
+from backend.db.models.investigations import (
+    CaseBasis,
+    DisclosureRequest,
+    Investigation,
+    LinkedDisclosure,
+)
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
     Change,
@@ -24,6 +30,7 @@ from backend.db.models.records import (
 __all__ = [
     "AccessToken",
     "AuditEntry",
+    "CaseBasis",
     "CaseLifecycle",
     "CaseTransfer",
     "Change",
@@ -32,7 +39,10 @@ __all__ = [
     "DataKey",
     "DenialCounter",
     "Device",
+    "DisclosureRequest",
     "DuplicateProposal",
+    "Investigation",
+    "LinkedDisclosure",
     "LoginThrottle",
     "Mutation",
     "Operation",

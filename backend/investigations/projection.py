@@ -1,0 +1,325 @@
+"""The linkage index, kept in step with what sync writes.
+
+Sync calls :func:`stage_projection` for every record it writes. A disclosure
+is opened once, here, under its case's key, and turned into index rows; a
+consent for ``financial_investigation`` updates the case's basis; a deleted
+case drops out. The rows wait in the transaction (a savepoint that rolls back
+forgets its own) and are written as the transaction's last statements, so the
+index changes exactly when the records do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from backend.access.policy import SEALED_ROLES
+from backend.audit.services import AuditEvent, AuditLog
+from backend.crypto.keys import KeyRing
+from backend.crypto.vault import DataKey as PlainKey
+from backend.crypto.vault import Vault, WrappedKey
+from backend.db.models import Record
+from backend.investigations.repositories import (
+    ConsentChange,
+    LinkageRepository,
+    ProjectionOp,
+    apply_projection,
+)
+from backend.linkage.addresses import CHAINS, Chain, InvalidValue, normalize
+from backend.linkage.addresses.amounts import Amount, Asset
+from backend.linkage.addresses.partials import PartialAddress
+from backend.linkage.addresses.txids import normalize_txid
+from backend.runtime import Runtime
+
+__all__ = [
+    "FINANCIAL_PURPOSE",
+    "WalletTagger",
+    "disclosure_rows",
+    "record_op",
+    "reindex",
+    "search_key",
+    "stage_projection",
+]
+
+#: ``session.info`` key under which a transaction's index changes wait.
+PROJECTION_BUFFER = "lantern.linkage.projection"
+#: The consent purpose that lets a case's disclosures reach investigators.
+FINANCIAL_PURPOSE = "financial_investigation"
+_PARTIAL_MARKS = ("…", "...")
+_PROJECTED = frozenset({"case", "consent", "disclosure"})
+
+
+class WalletTagger:
+    """HMAC(wallet-lookup key, "chain:canonical"): how the index finds an address.
+
+    Never an unkeyed hash: addresses are public and enumerable.
+    """
+
+    def __init__(self, keyring: KeyRing, *, key_id: str | None = None) -> None:
+        self._key = keyring.derive("pseudonym-wallet", key_id=key_id)
+
+    def tag(self, chain: str, canonical: str) -> bytes:
+        """The lookup tag of one canonical address on one chain."""
+        return hmac.new(self._key, f"{chain}:{canonical}".encode(), hashlib.sha256).digest()
+
+    def partials(self, chain: str) -> bytes:
+        """The tag every partial address of a chain is filed under."""
+        return hmac.new(self._key, f"partial:{chain}".encode(), hashlib.sha256).digest()
+
+
+def search_key(chain: str, text: str) -> str:
+    """The spelling partial search compares: no cashaddr prefix, lower case for EVM."""
+    if chain == "ethereum":
+        return text.lower()
+    if chain == "bitcoin-cash" and text.lower().startswith("bitcoincash:"):
+        return text[len("bitcoincash:") :]
+    return text
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _amount(chain: Chain, asset: Any, amount: Any) -> tuple[str | None, str | None]:
+    """The asset's symbol, and the amount as exact decimal text when it is one."""
+    symbol = asset.strip().upper()[:48] or None if isinstance(asset, str) else None
+    if symbol is None or not isinstance(amount, str):
+        return symbol, None
+    try:
+        parsed = Amount.parse(amount, asset=Asset(chain=chain, symbol=symbol))
+    except InvalidValue:
+        return symbol, None
+    return symbol, format(parsed.value, "f")
+
+
+def disclosure_rows(
+    values: Mapping[str, Any],
+    *,
+    record_id: uuid.UUID,
+    case_id: uuid.UUID,
+    operation_id: uuid.UUID,
+    disclosed_on: dt.date,
+    tagger: WalletTagger,
+) -> list[dict[str, Any]]:
+    """The index rows of one disclosure: one per chain its value is valid on.
+
+    A recruiter identifier (a phone, a handle) is not chain data and is never
+    indexed; an invalid value is not indexed either (it waits, as entered, for
+    a coordinator to correct). A victim's own wallet keeps only its lookup tag.
+    """
+    kind, role, raw = values.get("kind"), values.get("role"), values.get("raw")
+    if kind not in {"wallet", "payment", "transaction"} or not isinstance(raw, str):
+        return []
+    role = role if isinstance(role, str) else "unknown"
+    given = values.get("chain")
+    chain: Chain | None = given if given in CHAINS else None
+    sealed = role in SEALED_ROLES
+    base: dict[str, Any] = {
+        "record_id": record_id,
+        "case_id": case_id,
+        "operation_id": operation_id,
+        "kind": kind,
+        "role": role,
+        "lookup_tag": None,
+        "address": None,
+        "tx_hash": None,
+        "search_key": None,
+        "search_reversed": None,
+        "partial_prefix": None,
+        "partial_suffix": None,
+        "date_from": _date(values.get("date_from")),
+        "date_to": _date(values.get("date_to")) or _date(values.get("date_from")),
+        "disclosed_on": disclosed_on,
+    }
+
+    def row(on: Chain, **extra: Any) -> dict[str, Any]:
+        asset, amount = _amount(on, values.get("asset"), values.get("amount"))
+        return {**base, "chain": on, "asset": asset, "amount": amount, **extra}
+
+    if chain is not None and kind != "transaction" and any(m in raw for m in _PARTIAL_MARKS):
+        mark = next(m for m in _PARTIAL_MARKS if m in raw)
+        prefix, _, suffix = raw.partition(mark)
+        try:
+            partial = PartialAddress(chain=chain, prefix=prefix, suffix=suffix)
+        except InvalidValue:
+            return []
+        if sealed:
+            return []  # a partial of a victim's own wallet finds nobody else's
+        return [
+            row(
+                chain,
+                lookup_tag=tagger.partials(chain),
+                partial_prefix=partial.prefix,
+                partial_suffix=partial.suffix,
+            )
+        ]
+    if kind in {"wallet", "payment"}:
+        try:
+            candidates = normalize(raw, chain)
+        except InvalidValue:
+            candidates = []
+        if candidates:
+            rows = []
+            for candidate in candidates:
+                key = search_key(candidate.chain, candidate.canonical)
+                rows.append(
+                    row(
+                        candidate.chain,
+                        lookup_tag=tagger.tag(candidate.chain, candidate.canonical),
+                        address=None if sealed else candidate.canonical,
+                        search_key=None if sealed else key,
+                        search_reversed=None if sealed else key[::-1],
+                    )
+                )
+            return rows
+        if kind == "wallet":
+            return []
+    if chain is None or sealed:
+        return []  # a victim's own payment's hash leads to their wallet
+    try:
+        txid = normalize_txid(raw, chain)
+    except InvalidValue:
+        return []
+    return [row(chain, tx_hash=txid)]
+
+
+@dataclass
+class ProjectionBuffer:
+    """A transaction's index changes, in order (rewound by savepoints)."""
+
+    ops: list[ProjectionOp] = field(default_factory=list)
+
+    def mark(self) -> int:
+        """How many changes are buffered."""
+        return len(self.ops)
+
+    def rewind(self, mark: int) -> None:
+        """Forget the changes a rolled-back savepoint made."""
+        del self.ops[mark:]
+
+
+def _buffer(session: AsyncSession) -> ProjectionBuffer:
+    found: ProjectionBuffer | None = session.info.get(PROJECTION_BUFFER)
+    if found is None:
+        found = session.info[PROJECTION_BUFFER] = ProjectionBuffer()
+    return found
+
+
+def _recorded_at(value: Any) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def record_op(record: Record, key: PlainKey | None, tagger: WalletTagger) -> ProjectionOp | None:
+    """What one record, as stored now, means for the index (None: nothing)."""
+    if record.entity == "case":
+        return ProjectionOp(forget_case=record.case_id) if record.deleted else None
+    if record.entity == "consent":
+        facets = msgspec.json.decode(record.facets)
+        when = _recorded_at(facets.get("recorded_at"))
+        if facets.get("purpose") != FINANCIAL_PURPOSE or when is None:
+            return None
+        return ProjectionOp(
+            consent=ConsentChange(
+                case_id=record.case_id,
+                state=str(facets.get("state")),
+                recorded_at=when,
+                record_id=record.id,
+            )
+        )
+    if record.entity != "disclosure":
+        return None
+    rows: list[dict[str, Any]] = []
+    if not record.deleted and key is not None:
+        values = msgspec.json.decode(
+            key.open(record.body, table="sync_records", column="body", row_id=str(record.id))
+        )
+        rows = disclosure_rows(
+            values,
+            record_id=record.id,
+            case_id=record.case_id,
+            operation_id=record.operation_id,
+            disclosed_on=record.created_at.date(),
+            tagger=tagger,
+        )
+    return ProjectionOp(record_id=record.id, rows=rows)
+
+
+def stage_projection(
+    session: AsyncSession, runtime: Runtime, record: Record, key: PlainKey | None
+) -> None:
+    """Note what a record just written by sync changes in the linkage index.
+
+    Called once per record write (create, update, delete, conflict resolution)
+    with the case's data key when sync holds it. Only disclosures, consents
+    and case deletions matter; the rest is ignored at no cost.
+    """
+    if record.entity not in _PROJECTED:
+        return
+    op = record_op(record, key, WalletTagger(runtime.keyring))
+    if op is not None:
+        _buffer(session).ops.append(op)
+
+
+async def reindex(session: AsyncSession, runtime: Runtime, *, page: int = 1000) -> int:
+    """Rebuild the index from ``sync_records``, opening each disclosure under its case's key.
+
+    For data that arrived before the index existed, or after a master-key
+    rotation (lookup tags are made under the active key). Returns the number
+    of records read. Legal bases recorded for cases are kept.
+    """
+    index = LinkageRepository(session)
+    await index.clear()
+    vault = Vault(runtime.keyring)
+    tagger = WalletTagger(runtime.keyring)
+    after: uuid.UUID | None = None
+    count = 0
+    while records := await index.projected_records(after=after, limit=page):
+        stored = await index.data_keys({r.case_id for r in records if r.entity == "disclosure"})
+        keys = {
+            owner: vault.unwrap(WrappedKey(wrapped=k.wrapped, master_key_id=k.master_key_id), owner)
+            for owner, k in stored.items()
+        }
+        ops = [record_op(r, keys.get(r.case_id), tagger) for r in records]
+        await index.apply([op for op in ops if op is not None])
+        count += len(records)
+        after = records[-1].id
+    AuditLog(session, runtime.keyring).record(
+        AuditEvent(action="linkage.reindex", actor_role="cli", detail={"records": count})
+    )
+    return count
+
+
+@event.listens_for(Session, "before_commit")
+def _write_staged(session: Session) -> None:
+    """Write the staged index changes as the transaction's last statements."""
+    if session.in_nested_transaction():
+        return
+    buffer: ProjectionBuffer | None = session.info.pop(PROJECTION_BUFFER, None)
+    if buffer is not None and buffer.ops:
+        apply_projection(session, buffer.ops)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_staged(session: Session) -> None:
+    """A rolled-back transaction changed nothing in the index."""
+    if not session.in_nested_transaction():
+        session.info.pop(PROJECTION_BUFFER, None)
