@@ -392,7 +392,8 @@ def report(
     print()
     print(
         f"database: {database}; {args.devices} devices × {args.cases} cases × 5 records; "
-        f"push batches of {args.batch}, pull pages of {args.page}; {os.cpu_count()} CPUs"
+        f"push batches of {args.batch}, pull pages of {args.page}; {os.cpu_count()} CPUs; "
+        f"duplicate matching every {args.matching_seconds or 'never'} s"
     )
     print(
         "| phase | records | seconds | records/s | floor rows/s | ÷ floor | target | requests | server CPU | client CPU |"
@@ -450,6 +451,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="sample every thread with native frames, not only the one holding the GIL",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--matching-seconds",
+        type=int,
+        default=0,
+        help="the server's duplicate-matching loop interval (0, the default: off, so that "
+        "sync is measured alone; bench.duplicates_bench measures matching)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -457,6 +465,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lantern-syncbench-")))
         env = bench_environment(tmp)
+        env["LANTERN_DUPLICATES_MATCH_SECONDS"] = str(args.matching_seconds)
         if args.database_url:
             if not args.database_url.startswith("postgresql"):
                 raise SystemExit("--database-url must be a postgresql+asyncpg:// URL")

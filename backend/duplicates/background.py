@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from litestar import Litestar
 
@@ -18,11 +19,22 @@ logger = logging.getLogger("lantern.duplicates")
 _TASK = "duplicates_matcher"
 
 
+#: Cases compared per transaction: one batch holds the write lock (SQLite) for
+#: tens of milliseconds, not seconds, so sync never waits long behind it.
+BATCH = 25
+
+
 async def _loop(runtime: Runtime, every: int) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await match_pending(runtime)
+            while True:
+                started = time.monotonic()
+                compared = await match_pending(runtime, batch_size=BATCH, batches=1)
+                if compared < BATCH:
+                    break
+                # At most half of this worker's time: sync and reads come first.
+                await asyncio.sleep(time.monotonic() - started)
         except Exception as exc:  # the next round tries again; push never waits on this
             logger.warning("matching possible duplicates failed: %s", type(exc).__name__)
 

@@ -243,7 +243,9 @@ async def _propose(
         await repo.drop_open_proposals(case_id, keep=kept, master_key_id=key_id)
 
 
-async def match_pending(runtime: Runtime, *, batch_size: int = 200) -> int:
+async def match_pending(
+    runtime: Runtime, *, batch_size: int = 200, batches: int | None = None
+) -> int:
     """Compare the encodings sync stored since the last run with their blocks; propose pairs.
 
     Sync only encodes (comparing a case with its block at push cost more than
@@ -252,10 +254,16 @@ async def match_pending(runtime: Runtime, *, batch_size: int = 200) -> int:
     duplicates match``; batches are one transaction each, claimed with
     ``SKIP LOCKED`` on PostgreSQL, so several workers share the work.
 
+    Args:
+        runtime: Keys and the database.
+        batch_size: Encodings compared per transaction.
+        batches: Stop after this many transactions (``None``: until none is pending).
+
     Returns:
         How many encodings were compared.
     """
     done = 0
+    rounds = 0
     while True:
         async with write_transaction(runtime.db) as session:
             repo = DuplicateRepository(session)
@@ -273,7 +281,8 @@ async def match_pending(runtime: Runtime, *, batch_size: int = 200) -> int:
                     AuditEvent(action="duplicates.match", detail={"cases": len(rows)})
                 )
         done += len(rows)
-        if len(rows) < batch_size:
+        rounds += 1
+        if len(rows) < batch_size or (batches is not None and rounds >= batches):
             return done
 
 
