@@ -285,7 +285,10 @@ class SyncService:
             stored = seen.get(mutation.mutation_id)
             if stored is not None:
                 results[index] = self._replay(mutation.mutation_id, stored)
-        results.update(await self._push_bulk(principal, scope, request.mutations, results))
+        applied = await self._push_bulk(principal, scope, request.mutations, results)
+        for done in applied.values():
+            seen[done.mutation_id] = msgspec.json.encode(done).decode()
+        results.update(applied)
         tally = _Tally()
         for index, mutation in enumerate(request.mutations):
             result = results.get(index)

@@ -212,3 +212,15 @@ async def test_a_pull_page_walks_the_change_log_in_order_and_stops_at_its_size(
             plan = " | ".join(str(row[-1]) for row in raw)
             assert "TEMP B-TREE" not in plan, (key, plan)
             assert "USING INDEX ix_sync_changes_" in plan, (key, plan)
+
+
+async def test_a_mutation_sent_twice_in_one_batch_is_applied_then_a_duplicate(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    field = await field_operation(client, accounts)
+    create = mutation("case", uuid.uuid4(), case_data(field.operation_id))
+    results = await field.caseworker.push([create, create])
+    assert [r["status"] for r in results] == ["applied", "duplicate"]
+    assert results[1]["rev"] == results[0]["rev"] == 1
+    assert await _count(runtime, Record) == 1
+    assert await _count(runtime, Mutation) == 1
