@@ -12,12 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import CaseTransfer, ReferralStep
 from backend.duplicates.services import forget_case as forget_person_encoding
 from backend.investigations.repositories import forget_case as forget_linkage
+from backend.referrals.repositories import ReferralStepRepository
+from backend.transfers.repositories import TransferRepository
 
 __all__ = ["FORGETTERS", "Forgetter"]
 
@@ -26,16 +26,12 @@ Forgetter = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
 
 async def forget_referral_steps(session: AsyncSession, case_id: uuid.UUID) -> None:
     """A referral's steps say who helped the person when: gone with the case."""
-    await session.execute(delete(ReferralStep).where(ReferralStep.case_id == case_id))
+    await ReferralStepRepository(session).forget_case(case_id)
 
 
 async def cancel_transfers(session: AsyncSession, case_id: uuid.UUID) -> None:
     """A pending transfer of an erased case can no longer be accepted."""
-    await session.execute(
-        update(CaseTransfer)
-        .where(CaseTransfer.case_id == case_id, CaseTransfer.status == "pending")
-        .values(status="cancelled")
-    )
+    await TransferRepository(session).cancel_pending(case_id)
 
 
 #: Called in this order by every erasure. Add other tables' forgetters here.

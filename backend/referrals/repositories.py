@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import ReferralStep
@@ -30,3 +30,7 @@ class ReferralStepRepository:
             .order_by(ReferralStep.at, ReferralStep.rev)
         )
         return list(result.scalars())
+
+    async def forget_case(self, case_id: uuid.UUID) -> None:
+        """Delete the steps of a case's referrals (erasure)."""
+        await self.session.execute(delete(ReferralStep).where(ReferralStep.case_id == case_id))

@@ -436,6 +436,33 @@ class SyncRepository:
         )
         return {k.owner_id: k for k in result.scalars()}
 
+    async def records_of_case(self, case_id: uuid.UUID) -> list[Record]:
+        """Every record of a case, deleted ones and the case itself included."""
+        result = await self.session.execute(select(Record).where(Record.case_id == case_id))
+        return list(result.scalars())
+
+    async def move_case_side_rows(self, case_id: uuid.UUID, to_operation: uuid.UUID) -> None:
+        """Conflicts, quarantine and tombstones of a case follow it to another operation."""
+        for model in (Conflict, Quarantined):
+            await self.session.execute(
+                update(model).where(model.case_id == case_id).values(operation_id=to_operation)
+            )
+        await self.session.execute(
+            update(Record)
+            .where(Record.case_id == case_id, Record.deleted.is_(True))
+            .values(operation_id=to_operation)
+        )
+
+    async def shred(self, case_id: uuid.UUID, record_ids: Collection[uuid.UUID]) -> None:
+        """Destroy a case's data key, and the conflicts and quarantined payloads of its records."""
+        await self.session.execute(delete(DataKey).where(DataKey.owner_id == case_id))
+        await self.session.execute(delete(Conflict).where(Conflict.case_id == case_id))
+        await self.session.execute(
+            delete(Quarantined).where(
+                or_(Quarantined.case_id == case_id, Quarantined.record_id.in_(list(record_ids)))
+            )
+        )
+
     def add_data_key(self, key: DataKey) -> None:
         """Stage a new wrapped data key."""
         self.session.add(key)

@@ -16,11 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import utcnow
-from backend.db.models import Conflict, DataKey, Quarantined, Record
+from backend.db.models import Record
 from backend.errors import CaseErased
 from backend.runtime import Runtime
 from backend.sync.repositories import ChangeDraft
@@ -141,20 +140,8 @@ class ServerWriter:
         for child in records[1:]:
             child.rev += 1
             self.sync._log(child, "upsert")
-        await self.session.execute(
-            update(Conflict).where(Conflict.case_id == case.id).values(operation_id=to_operation)
-        )
-        await self.session.execute(
-            update(Quarantined)
-            .where(Quarantined.case_id == case.id)
-            .values(operation_id=to_operation)
-        )
-        # Deleted records move too (their tombstones belong to the new operation).
-        await self.session.execute(
-            update(Record)
-            .where(Record.case_id == case.id, Record.deleted.is_(True))
-            .values(operation_id=to_operation)
-        )
+        # Conflicts, quarantine and tombstones belong to the new operation too.
+        await self.repo.move_case_side_rows(case.id, to_operation)
         return len(records)
 
     async def erase_case(self, case: Record) -> int:
@@ -168,10 +155,9 @@ class ServerWriter:
         Returns:
             How many records became tombstones (the case included).
         """
-        await self.session.execute(delete(DataKey).where(DataKey.owner_id == case.id))
+        records = await self.repo.records_of_case(case.id)
+        await self.repo.shred(case.id, [r.id for r in records])
         self.sync._keys.pop(case.id, None)
-        result = await self.session.execute(select(Record).where(Record.case_id == case.id))
-        records = list(result.scalars())
         now = utcnow()
         for record in records:
             record.deleted = True
@@ -180,13 +166,6 @@ class ServerWriter:
             record.field_revs = "{}"
             record.rev += 1
             record.updated_at = now
-        ids = [r.id for r in records]
-        await self.session.execute(delete(Conflict).where(Conflict.case_id == case.id))
-        await self.session.execute(
-            delete(Quarantined).where(
-                or_(Quarantined.case_id == case.id, Quarantined.record_id.in_(ids))
-            )
-        )
         self.repo.log_change(
             ChangeDraft(
                 entity="case",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import CaseTransfer, Operation
@@ -18,6 +18,14 @@ class TransferRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def cancel_pending(self, case_id: uuid.UUID) -> None:
+        """Cancel a case's pending transfer (the case is erased)."""
+        await self.session.execute(
+            update(CaseTransfer)
+            .where(CaseTransfer.case_id == case_id, CaseTransfer.status == "pending")
+            .values(status="cancelled")
+        )
 
     def add(self, transfer: CaseTransfer) -> None:
         """Stage a new transfer."""
