@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from litestar import Litestar
 from sqlalchemy import delete, func, select, update
 
 from backend.crypto.keys import activate_master_key, add_master_key
@@ -358,14 +359,13 @@ async def test_a_transferred_case_takes_its_proposals_out_of_the_old_operation(
 
 
 async def test_the_servers_matching_loop_proposes_what_sync_encoded(
-    client: AsyncClient, accounts: Accounts, runtime: Runtime
+    app: Litestar, client: AsyncClient, accounts: Accounts, runtime: Runtime
 ) -> None:
     from backend.duplicates.background import start_matching, stop_matching
 
     field = await field_operation(client, accounts)
     await _push_case(field, "LLL-111", SOMCHAI)
     await _push_case(field, "LLL-222", SOMCHAI_AGAIN)
-    app = client._transport.app  # type: ignore[attr-defined]
     runtime.settings.duplicates_match_seconds = 1
     try:
         await start_matching(app)
