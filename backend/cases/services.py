@@ -28,11 +28,10 @@ from backend.errors import NotFound
 from backend.i18n import N_
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
+from backend.sync.sealing import open_body
 from backend.sync.services import nationality_tag
 
 __all__ = ["CaseFilter", "CaseService", "urgency"]
-
-_RECORDS = "sync_records"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,9 +213,7 @@ class CaseService:
         )
 
         def out(record: Record) -> RecordOut:
-            data = msgspec.json.decode(
-                key.open(record.body, table=_RECORDS, column="body", row_id=str(record.id))
-            )
+            data = open_body(key, record.id, record.body)
             return RecordOut(
                 id=record.id,
                 entity=record.entity,

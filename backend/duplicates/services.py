@@ -39,6 +39,7 @@ from backend.i18n import N_
 from backend.matching import EncodedPerson, Sex, dice, encode_person, score_pair
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
+from backend.sync.sealing import open_body
 
 __all__ = [
     "PROPOSE_AT",
@@ -318,11 +319,7 @@ async def scan(runtime: Runtime, *, batch_size: int = 200) -> ScanReport:
                         WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id),
                         record.id,
                     )
-                    values = msgspec.json.decode(
-                        key.open(
-                            record.body, table="sync_records", column="body", row_id=str(record.id)
-                        )
-                    )
+                    values = open_body(key, record.id, record.body)
                 except SealedValueError:
                     unreadable += 1
                     continue

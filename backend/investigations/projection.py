@@ -40,6 +40,7 @@ from backend.linkage.addresses.amounts import Amount, Asset
 from backend.linkage.addresses.partials import PartialAddress
 from backend.linkage.addresses.txids import normalize_txid
 from backend.runtime import Runtime
+from backend.sync.sealing import open_body
 
 __all__ = [
     "FINANCIAL_PURPOSE",
@@ -249,9 +250,7 @@ def record_op(record: Record, key: PlainKey | None, tagger: WalletTagger) -> Pro
         return None
     rows: list[dict[str, Any]] = []
     if not record.deleted and key is not None:
-        values = msgspec.json.decode(
-            key.open(record.body, table="sync_records", column="body", row_id=str(record.id))
-        )
+        values = open_body(key, record.id, record.body)
         rows = disclosure_rows(
             values,
             record_id=record.id,

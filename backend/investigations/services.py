@@ -17,7 +17,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.policy import SEALED_ROLES
@@ -63,6 +62,7 @@ from backend.linkage.addresses.partials import PartialAddress
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.statistics import DEFAULT_K, Table, protect
+from backend.sync.sealing import open_body
 
 __all__ = ["CO_DISCLOSURE_CASES", "DisclosureDecisions", "InvestigationService", "References"]
 
@@ -664,9 +664,7 @@ class InvestigationService:
         )
         found: set[tuple[str, str]] = set()
         for record in await self.index.sealed_of_case(request.case_id):
-            values = msgspec.json.decode(
-                key.open(record.body, table="sync_records", column="body", row_id=str(record.id))
-            )
+            values = open_body(key, record.id, record.body)
             raw, chain = values.get("raw"), values.get("chain")
             if not isinstance(raw, str) or values.get("role") not in SEALED_ROLES:
                 continue

@@ -83,6 +83,7 @@ from backend.sync.schemas import (
     PushRequest,
     QuarantineOut,
 )
+from backend.sync.sealing import open_body, open_body_json, seal_body
 from backend.users.repositories import UserRepository
 
 __all__ = ["SyncService", "nationality_tag"]
@@ -97,7 +98,6 @@ def _discard_changes(session: Session) -> None:
         session.info.pop(CHANGE_BUFFER, None)
 
 
-_RECORDS = "sync_records"
 _CASE_FACETS = ("age_group", "assigned_to", "case_code")
 
 
@@ -215,15 +215,11 @@ class SyncService:
 
     @staticmethod
     def _seal(key: PlainKey, record_id: uuid.UUID, values: Mapping[str, Any]) -> bytes:
-        return key.seal(
-            msgspec.json.encode(values), table=_RECORDS, column="body", row_id=str(record_id)
-        )
+        return seal_body(key, record_id, values)
 
     @staticmethod
     def _open(key: PlainKey, record: Record) -> dict[str, Any]:
-        plain = key.open(record.body, table=_RECORDS, column="body", row_id=str(record.id))
-        values: dict[str, Any] = msgspec.json.decode(plain)
-        return values
+        return open_body(key, record.id, record.body)
 
     @staticmethod
     def _device_value(key: PlainKey, conflict: Conflict) -> Any:
@@ -1232,9 +1228,7 @@ class SyncService:
             key = self._keys.get(row.case_id) if row.case_id is not None else None
             data: Any = None
             if row.full and row.body is not None and key is not None:
-                data = msgspec.Raw(
-                    key.open(row.body, table=_RECORDS, column="body", row_id=str(row.record_id))
-                )
+                data = msgspec.Raw(open_body_json(key, row.record_id, row.body))
             out.append(
                 Change(
                     entity=row.record_entity,
