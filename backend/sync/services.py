@@ -369,17 +369,11 @@ class SyncService:
                     raise _BulkFailed
                 if await self.repo.insert_records(keys, records) != len(records):
                     raise _BulkFailed
-                for _, mutation, row, _ in planned:
-                    self.repo.log_change(
-                        ChangeDraft(
-                            entity=mutation.entity,
-                            record_id=mutation.id,
-                            operation_id=row["operation_id"],
-                            rev=1,
-                            op="upsert",
-                        )
-                    )
-                await self._written_in_bulk(planned, records)
+                for (_, mutation, _, values), row in zip(planned, records, strict=True):
+                    record = Record(**row)
+                    self._log(record, "upsert")  # the change, and the linkage index
+                    if mutation.entity == "case":
+                        await encode_case(self.session, self.runtime, record, values, compare=False)
         except (_BulkFailed, IntegrityError):
             for owner in self._new_keys:
                 self._keys.pop(owner, None)
@@ -387,14 +381,6 @@ class SyncService:
         finally:
             self._new_keys = {}
         return results
-
-    async def _written_in_bulk(self, planned: list[_Planned], rows: list[dict[str, Any]]) -> None:
-        """What the slow path does after writing a record, for the records written in bulk."""
-        for (_, mutation, _, values), row in zip(planned, rows, strict=True):
-            record = Record(**row)
-            stage_projection(self.session, self.runtime, record, self._keys.get(record.case_id))
-            if mutation.entity == "case":
-                await encode_case(self.session, self.runtime, record, values, compare=False)
 
     async def _plan_bulk(
         self,
