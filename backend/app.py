@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from litestar import Litestar
@@ -22,17 +23,21 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
 
 from backend.audit.controllers import AuditController
+from backend.audit.services import AUDIT_STAGE
 from backend.auth.controllers import AuthController, DeviceController, provide_principal
 from backend.auth.middleware import BearerAuthenticationMiddleware
 from backend.cases.controllers import CaseController
+from backend.consent.services import CONSENT_STAGE, ConsentProjector
 from backend.contract import polish_openapi
 from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
+from backend.db.outbox import install as install_commit_stages
 from backend.db.session import provide_db_session, settle_side_effects
 from backend.directory.controllers import DirectoryController
 from backend.duplicates.background import start_matching, stop_matching
 from backend.duplicates.controllers import DuplicateController
+from backend.duplicates.services import DuplicateProjector
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
@@ -41,6 +46,7 @@ from backend.investigations.controllers import (
     InvestigationController,
     LegalBasisController,
 )
+from backend.investigations.projection import LINKAGE_STAGE, LinkageProjector
 from backend.linkage.controllers import AddressController
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
@@ -51,6 +57,7 @@ from backend.screenings.controllers import ScreeningController
 from backend.settings import Settings
 from backend.summary.controllers import SummaryController
 from backend.sync.controllers import SyncController
+from backend.sync.repositories import CHANGE_LOG_STAGE
 from backend.transfers.controllers import TransferController
 from backend.users.controllers import UserController
 from backend.web import (
@@ -115,13 +122,20 @@ def build_runtime(settings: Settings) -> Runtime:
         instruments = load_registry()
     except InstrumentDefinitionError as exc:
         raise ConfigurationError(f"an instrument definition is invalid: {exc}") from None
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         keyring=keyring,
         db=Database(settings),
         hasher=PasswordHasher(settings),
         instruments=instruments,
         catalogs=get_catalogs(),
+    )
+    # What a transaction writes last, in this order, and who keeps a view of synced
+    # records: registered here, explicitly, never by importing a module.
+    install_commit_stages([AUDIT_STAGE, CONSENT_STAGE, LINKAGE_STAGE, CHANGE_LOG_STAGE])
+    return replace(
+        runtime,
+        projectors=(ConsentProjector(), LinkageProjector(runtime), DuplicateProjector(runtime)),
     )
 
 

@@ -559,12 +559,12 @@ def sync_compact(days: int | None) -> None:
     import datetime as dt
 
     from backend.db.session import write_transaction
-    from backend.sync.services import SyncService
+    from backend.sync.pull import PullService
 
     async def work(runtime: Runtime) -> int:
         horizon = dt.timedelta(days=days or runtime.settings.sync_horizon_days)
         async with write_transaction(runtime.db) as session:
-            return await SyncService(session, runtime).compact(horizon=horizon)
+            return await PullService(session, runtime).compact(horizon=horizon)
 
     click.echo(f"removed {_run(work)} superseded change rows")
 
@@ -578,11 +578,11 @@ def sync_new_epoch() -> None:
     so no phone goes on believing its data is on the server.
     """
     from backend.db.session import write_transaction
-    from backend.sync.services import SyncService
+    from backend.sync.pull import PullService
 
     async def work(runtime: Runtime) -> str:
         async with write_transaction(runtime.db) as session:
-            return await SyncService(session, runtime).new_epoch()
+            return await PullService(session, runtime).new_epoch()
 
     click.echo(f"new sync epoch {_run(work)}: devices will re-push, then resync")
 

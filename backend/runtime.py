@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from backend.crypto.keys import KeyRing
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
+from backend.db.outbox import Projector
 from backend.i18n import Catalogs
 from backend.settings import Settings
 from screening import InstrumentRegistry
@@ -24,3 +25,5 @@ class Runtime:
     hasher: PasswordHasher
     instruments: InstrumentRegistry
     catalogs: Catalogs
+    #: What is told of every synced record written, in order (registered by ``build_runtime``).
+    projectors: tuple[Projector, ...] = ()

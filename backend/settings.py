@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         "a device whose cursor is older must sync from scratch (its unpushed changes stay).",
     )
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    clock_tolerance_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86400,
+        description="How far ahead of the server's clock a phone's `recorded_at` on a consent may "
+        "be; a later one is refused (the server orders consents by when it received them).",
+    )
     duplicates_match_seconds: int = Field(
         default=30,
         ge=0,

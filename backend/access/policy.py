@@ -8,10 +8,7 @@ decides.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from backend.access.principal import Principal
@@ -20,11 +17,8 @@ from backend.access.roles import MEMBER_ROLES, Role
 __all__ = [
     "INVESTIGABLE_CONSENT",
     "SEALED_ROLES",
-    "ConsentFact",
     "PhoneScope",
     "PhoneView",
-    "consent_in_force",
-    "latest_consents",
     "listable_roles",
     "may_manage_devices",
     "may_write_case",
@@ -35,8 +29,9 @@ __all__ = [
 #: Disclosure roles that are the victim's own (personal data): an investigator
 #: never sees them unless a disclosure request for the case was approved.
 SEALED_ROLES = frozenset({"victim_own"})
-#: The state of the latest ``financial_investigation`` consent that lets a case's
-#: disclosures reach investigators (a recorded legal basis does too).
+#: The standing ``financial_investigation`` consent state that lets a case's
+#: disclosures reach investigators (a recorded legal basis does too). The rule
+#: of which consent stands is ``backend.consent.rules``.
 INVESTIGABLE_CONSENT = "given"
 
 #: What a phone may hold of a record: all of it, the case's facets only, or nothing.
@@ -73,14 +68,17 @@ def phone_view(
 ) -> PhoneView:
     """What the caller's phone may hold of a record of a case in their operations.
 
-    Coordinators hold everything of their operations. Accounts never leave
-    coordinator scope. A caseworker holds in full the cases they created or
-    were assigned; of other cases, only the case's facets (its code, age group,
-    assignee), and none of their records.
+    No phone holds an account (the person's own narrative): coordinators read
+    it online, in the case view, and a phone can be lost at a raid. Otherwise
+    coordinators hold everything of their operations. A caseworker holds in
+    full the cases they created or were assigned; of other cases, only the
+    case's facets (its code, age group, assignee), and none of their records.
     """
+    if entity == "account":
+        return "none"
     if principal.role == Role.COORDINATOR:
         return "full"
-    if principal.role != Role.CASEWORKER or entity == "account" or case_created_by is None:
+    if principal.role != Role.CASEWORKER or case_created_by is None:
         return "none"
     if _holds_case(principal, created_by=case_created_by, assigned_to=case_assigned_to):
         return "full"
@@ -90,7 +88,7 @@ def phone_view(
 def phone_scope(principal: Principal) -> PhoneScope:
     """:func:`phone_view` for every record at once, as pull's query applies it.
 
-    ``own``: in full, the cases the caller created or was assigned and their
+    In every scope, accounts are left out. ``own``: in full, the cases the caller created or was assigned and their
     records, accounts excepted; of other cases, the case record (its facets).
     """
     if principal.role == Role.COORDINATOR:
@@ -120,40 +118,3 @@ def listable_roles(principal: Principal, *, asked: Role | None) -> frozenset[Rol
     if principal.role == Role.ADMIN:
         return None if asked is None else frozenset({asked})
     return frozenset(r for r in MEMBER_ROLES if asked is None or r == asked)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConsentFact:
-    """One recorded consent of a case, as far as the rule below needs it."""
-
-    purpose: str
-    state: str
-    recorded_at: dt.datetime
-    created_at: dt.datetime
-    record_id: uuid.UUID
-
-
-def _order(fact: ConsentFact) -> tuple[dt.datetime, dt.datetime, str]:
-    return (fact.recorded_at, fact.created_at, str(fact.record_id))
-
-
-def latest_consents(consents: Iterable[ConsentFact]) -> dict[str, ConsentFact]:
-    """The consent that stands for each purpose: the latest recorded (then received) wins."""
-    latest: dict[str, ConsentFact] = {}
-    for fact in consents:
-        found = latest.get(fact.purpose)
-        if found is None or _order(fact) > _order(found):
-            latest[fact.purpose] = fact
-    return latest
-
-
-def consent_in_force(consents: Iterable[ConsentFact], purpose: str) -> bool:
-    """Whether the person's consent for ``purpose`` stands now.
-
-    The latest consent recorded for the purpose wins (by the time it was
-    recorded, then by when the server received it): ``given`` lets data leave
-    for that purpose; ``refused``, ``withdrawn`` or no record at all does not.
-    A withdrawal therefore takes effect on the next query that asks.
-    """
-    latest = latest_consents(consents).get(purpose)
-    return latest is not None and latest.state == "given"

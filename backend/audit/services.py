@@ -15,7 +15,6 @@ import uuid
 from typing import Literal
 
 import msgspec
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -28,11 +27,13 @@ from backend.audit.repositories import (
 from backend.crypto.keys import KeyFileError, KeyRing
 from backend.db.base import utcnow
 from backend.db.models import AuditEntry
+from backend.db.outbox import CommitStage
 from backend.db.session import AUDIT_BUFFER, READ_ONLY
 from backend.errors import NotFound, SideEffect
 from backend.observability import current_request_id
 
 __all__ = [
+    "AUDIT_STAGE",
     "DENIAL_WINDOW",
     "AuditBuffer",
     "AuditEvent",
@@ -133,7 +134,6 @@ def _build_entry(item: AuditEvent, *, request_id: str | None, seq: int, key_id: 
     )
 
 
-@event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
     """Append and chain a transaction's buffered events, as its last statements.
 
@@ -143,8 +143,6 @@ def _seal(session: Session) -> None:
     buffered: AuditBuffer | None = session.info.get(AUDIT_BUFFER)
     if buffered is None or not buffered.events or session.info.get(READ_ONLY):
         return
-    if session.in_nested_transaction():
-        return  # a savepoint: the events are sealed at the real commit
     session.info.pop(AUDIT_BUFFER)
     seq, previous = lock_and_read_head(session) or (0, GENESIS_MAC)
     keyring = buffered.keyring
@@ -157,14 +155,16 @@ def _seal(session: Session) -> None:
         session.add(entry)
 
 
-@event.listens_for(Session, "after_rollback")
 def _discard(session: Session) -> None:
     """A rolled-back transaction did nothing: its events are not appended.
 
     A savepoint's rollback is handled by the savepoint itself (it rewinds the buffer).
     """
-    if not session.in_nested_transaction():
-        session.info.pop(AUDIT_BUFFER, None)
+    session.info.pop(AUDIT_BUFFER, None)
+
+
+#: The audit log's commit stage (installed at start-up by ``backend.app``).
+AUDIT_STAGE = CommitStage(name="audit log", write=_seal, discard=_discard)
 
 
 class AuditLog:

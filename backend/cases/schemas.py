@@ -34,10 +34,13 @@ class RecordOut(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     entity: str
     rev: int
-    data: dict[str, Any]
+    #: ``None`` when the stored body does not open (``unreadable``): the operator is alerted.
+    data: dict[str, Any] | None
     facets: dict[str, Any]
     created_by: uuid.UUID
     updated_at: dt.datetime
+    #: The stored body was altered or misplaced and cannot be read; the rest of the case can.
+    unreadable: bool = False
 
 
 class ConflictRef(msgspec.Struct, kw_only=True):

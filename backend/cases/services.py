@@ -8,28 +8,31 @@ which role, why (``purpose``) and which case.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.access.policy import latest_consents
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.cases.repositories import CaseRepository
 from backend.cases.schemas import CaseDetail, CaseLine, ConflictRef, QuarantineRef, RecordOut
-from backend.consent.repositories import consent_fact
-from backend.crypto.vault import Vault, WrappedKey
+from backend.consent.repositories import ConsentRepository
+from backend.crypto.vault import SealedValueError, Vault, WrappedKey
 from backend.db.models import Record
 from backend.errors import NotFound
 from backend.i18n import N_
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
+from backend.sync.facets import nationality_tag
 from backend.sync.sealing import open_body
-from backend.sync.services import nationality_tag
+
+logger = logging.getLogger("lantern.cases")
 
 __all__ = ["CaseFilter", "CaseService", "urgency"]
 
@@ -68,6 +71,7 @@ class CaseService:
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
         self.runtime = runtime
         self.cases = CaseRepository(session)
+        self.consents = ConsentRepository(session)
         self.operations = OperationRepository(session)
         self.audit = AuditLog(session, runtime.keyring)
         self.vault = Vault(runtime.keyring)
@@ -112,8 +116,12 @@ class CaseService:
     ) -> list[CaseLine]:
         """The caller's cases, most urgent first, filtered; the search is audited."""
         scope = await self._scope(principal, where.operation_id)
-        lines = self.triage_lines(await self.cases.triage_records(scope))
-        tag = nationality_tag(self.runtime, where.nationality) if where.nationality else None
+        records = await self.cases.triage_records(scope)
+        consents = await self.consents.states({r.case_id for r in records})
+        lines = self.triage_lines(records, consents)
+        tag = (
+            nationality_tag(self.runtime.keyring, where.nationality) if where.nationality else None
+        )
         chosen = [line for line, facets in lines if self._matches(line, facets, where, tag)]
         chosen.sort(key=lambda line: (line.urgency, -line.updated_at.timestamp(), str(line.id)))
         page = chosen[offset : offset + limit]
@@ -153,8 +161,13 @@ class CaseService:
         return tag is None or facets.get("nationality_tag") == tag
 
     @staticmethod
-    def triage_lines(records: list[Record]) -> list[tuple[CaseLine, dict[str, Any]]]:
-        """One triage line per case of these records, with the case's facets."""
+    def triage_lines(
+        records: list[Record], consents: Mapping[uuid.UUID, Mapping[str, str]]
+    ) -> list[tuple[CaseLine, dict[str, Any]]]:
+        """One triage line per case of these records, with the case's facets.
+
+        ``consents`` is the standing state per purpose of each case (the consent rule's answer).
+        """
         by_case: dict[uuid.UUID, list[Record]] = defaultdict(list)
         for record in records:
             by_case[record.case_id].append(record)
@@ -171,9 +184,6 @@ class CaseService:
                 if details.get("completed"):
                     band = details.get("band")
                     flags |= set(details.get("flags") or [])
-            consents = latest_consents(
-                consent_fact(r.id, r.facets, r.created_at) for r in group if r.entity == "consent"
-            )
             referrals = sorted(
                 {
                     str(msgspec.json.decode(r.facets).get("status"))
@@ -190,7 +200,7 @@ class CaseService:
                 band=band,
                 flags=sorted(flags),
                 referral_statuses=referrals,
-                consents={purpose: fact.state for purpose, fact in consents.items()},
+                consents=dict(consents.get(case_id, {})),
                 urgency=urgency(flags=flags, band=band),
                 updated_at=updated,
             )
@@ -213,8 +223,19 @@ class CaseService:
         )
 
         def out(record: Record) -> RecordOut:
-            data = open_body(key, record.id, record.body)
+            try:
+                data: dict[str, Any] | None = open_body(key, record.id, record.body)
+            except SealedValueError:
+                # One altered row must not hide the rest of the case: it is shown as
+                # unreadable, kept for inspection, and the operator is alerted.
+                logger.error(
+                    "record %s does not open under its case's key",
+                    record.id,
+                    extra={"event": "case.unreadable_record", "record_id": str(record.id)},
+                )
+                data = None
             return RecordOut(
+                unreadable=data is None,
                 id=record.id,
                 entity=record.entity,
                 rev=record.rev,

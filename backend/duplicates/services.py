@@ -31,6 +31,7 @@ from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.crypto.vault import SealedValueError, Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import DuplicateProposal, PersonEncoding, Record
+from backend.db.outbox import RecordWritten
 from backend.db.session import write_transaction
 from backend.duplicates.repositories import BlockRow, DuplicateRepository, ProposalRow
 from backend.duplicates.schemas import CaseSide, DuplicateOut
@@ -43,6 +44,7 @@ from backend.sync.sealing import open_body
 
 __all__ = [
     "PROPOSE_AT",
+    "DuplicateProjector",
     "DuplicateService",
     "ScanReport",
     "encode_case",
@@ -135,6 +137,24 @@ _ENCODED = (
 
 def _same(a: PersonEncoding, b: PersonEncoding) -> bool:
     return all(getattr(a, f) == getattr(b, f) for f in _ENCODED if f != "updated_at")
+
+
+class DuplicateProjector:
+    """Encodes each case sync writes for matching (registered at start-up).
+
+    Only the encoding is stored here, as pending; the server's loop and
+    ``lantern duplicates match`` compare pending encodings with their blocks.
+    """
+
+    name = "person encodings"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def written(self, session: AsyncSession, event: RecordWritten) -> None:
+        """Encode a case whose fields were written."""
+        if event.record.entity == "case" and event.op == "upsert" and event.values is not None:
+            await encode_case(session, self.runtime, event.record, event.values, compare=False)
 
 
 async def encode_case(

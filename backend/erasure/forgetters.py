@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.consent.services import forget_case as forget_consent
 from backend.duplicates.services import forget_case as forget_person_encoding
 from backend.investigations.repositories import forget_case as forget_linkage
 from backend.referrals.repositories import ReferralStepRepository
@@ -40,4 +41,5 @@ FORGETTERS: tuple[Forgetter, ...] = (
     cancel_transfers,
     forget_person_encoding,
     forget_linkage,
+    forget_consent,
 )

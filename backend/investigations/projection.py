@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from backend.crypto.keys import KeyRing
 from backend.crypto.vault import DataKey as PlainKey
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.models import Record
+from backend.db.outbox import CommitStage, RecordWritten
 from backend.investigations.repositories import (
     ConsentChange,
     LinkageRepository,
@@ -44,6 +44,8 @@ from backend.sync.sealing import open_body
 
 __all__ = [
     "FINANCIAL_PURPOSE",
+    "LINKAGE_STAGE",
+    "LinkageProjector",
     "WalletTagger",
     "disclosure_rows",
     "record_op",
@@ -307,18 +309,30 @@ async def reindex(session: AsyncSession, runtime: Runtime, *, page: int = 1000) 
     return count
 
 
-@event.listens_for(Session, "before_commit")
 def _write_staged(session: Session) -> None:
     """Write the staged index changes as the transaction's last statements."""
-    if session.in_nested_transaction():
-        return
     buffer: ProjectionBuffer | None = session.info.pop(PROJECTION_BUFFER, None)
     if buffer is not None and buffer.ops:
         apply_projection(session, buffer.ops)
 
 
-@event.listens_for(Session, "after_rollback")
 def _discard_staged(session: Session) -> None:
     """A rolled-back transaction changed nothing in the index."""
-    if not session.in_nested_transaction():
-        session.info.pop(PROJECTION_BUFFER, None)
+    session.info.pop(PROJECTION_BUFFER, None)
+
+
+#: The linkage index's commit stage (installed at start-up by ``backend.app``).
+LINKAGE_STAGE = CommitStage(name="linkage index", write=_write_staged, discard=_discard_staged)
+
+
+class LinkageProjector:
+    """Keeps the linkage index in step with synced records (registered at start-up)."""
+
+    name = "linkage index"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def written(self, session: AsyncSession, event: RecordWritten) -> None:
+        """Stage what the written record changes in the index."""
+        stage_projection(session, self.runtime, event.record, event.key)

@@ -114,17 +114,34 @@ def _consent_upsert(session: Session, change: ConsentChange) -> None:
 
 
 def apply_projection(session: Session, ops: Sequence[ProjectionOp]) -> None:
-    """Write index changes in order (runs inside the writing transaction, synchronously)."""
+    """Write index changes in order (runs inside the writing transaction, synchronously).
+
+    A run of record changes is written with one DELETE and one INSERT, the last
+    change of each record winning (a batch of creates costs two statements).
+    """
+    run: dict[uuid.UUID, ProjectionOp] = {}
+
+    def flush_run() -> None:
+        if not run:
+            return
+        session.execute(delete(_D).where(_D.record_id.in_(list(run))))
+        rows = [row for op in run.values() for row in op.rows or ()]
+        if rows:
+            session.execute(insert(_D), rows)
+        run.clear()
+
     for op in ops:
         if op.forget_case is not None:
+            flush_run()
             session.execute(delete(_D).where(_D.case_id == op.forget_case))
             session.execute(delete(CaseBasis).where(CaseBasis.case_id == op.forget_case))
         elif op.consent is not None:
+            flush_run()
             _consent_upsert(session, op.consent)
         elif op.record_id is not None:
-            session.execute(delete(_D).where(_D.record_id == op.record_id))
-            if op.rows:
-                session.execute(insert(_D), op.rows)
+            run.pop(op.record_id, None)  # keep the order of last changes
+            run[op.record_id] = op
+    flush_run()
 
 
 async def set_legal_basis(session: AsyncSession, case_id: uuid.UUID, basis: str | None) -> None:

@@ -94,6 +94,19 @@ class OperationRepository:
         )
         return sorted(result.scalars())
 
+    async def member_ids(self, operation_id: uuid.UUID, *, role: str) -> list[uuid.UUID]:
+        """Ids of the operation's members with this role whose accounts are enabled."""
+        result = await self.session.execute(
+            select(OperationMember.user_id)
+            .join(User, User.id == OperationMember.user_id)
+            .where(
+                OperationMember.operation_id == operation_id,
+                User.role == role,
+                User.disabled_at.is_(None),
+            )
+        )
+        return sorted(result.scalars())
+
     async def get_member(
         self, operation_id: uuid.UUID, user_id: uuid.UUID
     ) -> OperationMember | None:

@@ -42,18 +42,13 @@ from backend.referrals.schemas import (
     Transition,
 )
 from backend.runtime import Runtime
+from backend.sync.entities import REFERRAL_NEXT
 from backend.sync.server_writes import ServerWriter
 
 __all__ = ["NEXT", "ReferralService", "package_of"]
 
-#: Where a referral may go from each status.
-NEXT: dict[str, frozenset[str]] = {
-    "proposed": frozenset({"accepted", "declined"}),
-    "accepted": frozenset({"in_progress", "declined"}),
-    "in_progress": frozenset({"completed", "declined"}),
-    "completed": frozenset(),
-    "declined": frozenset(),
-}
+#: Where a referral may go from each status (the one workflow; push applies it too).
+NEXT = REFERRAL_NEXT
 
 #: Moves that send the person onward to the provider: they need consent now.
 _ONWARD = frozenset({"accepted", "in_progress"})

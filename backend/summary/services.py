@@ -27,7 +27,7 @@ from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.statistics import DEFAULT_K, OneWayTable, ProtectedOneWayTable, protect, to_csv
 from backend.summary.schemas import Summary, SummaryTable
-from backend.sync.services import nationality_tag
+from backend.sync.facets import nationality_tag
 
 __all__ = ["SummaryService", "summary_csv"]
 
@@ -66,7 +66,7 @@ class SummaryService:
         self.audit = AuditLog(session, runtime.keyring)
 
     def _nationalities(self) -> dict[str, str]:
-        return {nationality_tag(self.runtime, code): code for code in ISO_3166_ALPHA_2}
+        return {nationality_tag(self.runtime.keyring, code): code for code in ISO_3166_ALPHA_2}
 
     async def tables(
         self, principal: Principal, operation_id: uuid.UUID, *, export: str
@@ -86,7 +86,10 @@ class SummaryService:
                 object_type="operation",
                 object_id=operation_id,
             )
-        lines = CaseService.triage_lines(await self.cases.triage_records([operation_id]))
+        records = await self.cases.triage_records([operation_id])
+        lines = CaseService.triage_lines(
+            records, await self.consent.states({r.case_id for r in records})
+        )
         consented = await self.consent.consented_cases(
             [line.id for line, _ in lines], "aggregate_statistics"
         )

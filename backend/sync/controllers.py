@@ -13,6 +13,9 @@ from backend.access.roles import Role
 from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
+from backend.sync.pull import PullService
+from backend.sync.push import PushService
+from backend.sync.review import ReviewService
 from backend.sync.schemas import (
     ConflictOut,
     ConflictResolve,
@@ -22,7 +25,6 @@ from backend.sync.schemas import (
     QuarantineOut,
     QuarantineResolve,
 )
-from backend.sync.services import SyncService
 
 __all__ = ["SyncController"]
 
@@ -60,7 +62,7 @@ class SyncController(Controller):
         db_session: DbSession,
         runtime: RuntimeDep,
     ) -> PushResponse:
-        results = await SyncService(db_session, runtime).push(principal, data)
+        results = await PushService(db_session, runtime).push(principal, data)
         return PushResponse(results=results)
 
     @get(
@@ -84,7 +86,7 @@ class SyncController(Controller):
         cursor: Annotated[str | None, QueryParameter(pattern=_CURSOR)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
     ) -> PullResponse:
-        return await SyncService(db_session, runtime).pull(principal, cursor=cursor, limit=limit)
+        return await PullService(db_session, runtime).pull(principal, cursor=cursor, limit=limit)
 
     @get(
         "/conflicts",
@@ -102,7 +104,7 @@ class SyncController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> list[ConflictOut]:
-        return await SyncService(db_session, runtime).conflicts(
+        return await ReviewService(db_session, runtime).conflicts(
             principal, status=status, limit=limit, offset=offset
         )
 
@@ -122,7 +124,7 @@ class SyncController(Controller):
         db_session: DbSession,
         runtime: RuntimeDep,
     ) -> None:
-        await SyncService(db_session, runtime).resolve_conflict(
+        await ReviewService(db_session, runtime).resolve_conflict(
             principal, conflict_id, keep=data.keep
         )
 
@@ -142,7 +144,7 @@ class SyncController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> list[QuarantineOut]:
-        return await SyncService(db_session, runtime).quarantine(
+        return await ReviewService(db_session, runtime).quarantine(
             principal, status=status, limit=limit, offset=offset
         )
 
@@ -162,4 +164,4 @@ class SyncController(Controller):
         db_session: DbSession,
         runtime: RuntimeDep,
     ) -> None:
-        await SyncService(db_session, runtime).dismiss(principal, item_id)
+        await ReviewService(db_session, runtime).dismiss(principal, item_id)

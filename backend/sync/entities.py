@@ -21,6 +21,7 @@ from backend.types import CONTROL_FREE, PlainText
 __all__ = [
     "ENTITIES",
     "IMMUTABLE",
+    "REFERRAL_NEXT",
     "REQUIRED",
     "AccountData",
     "CaseData",
@@ -176,3 +177,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 #: Entities that never change once recorded (corrections are new records).
 IMMUTABLE = frozenset({"consent"})
+
+#: Where a referral may go from each status: one workflow for phones and coordinators.
+REFERRAL_NEXT: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"accepted", "declined"}),
+    "accepted": frozenset({"in_progress", "declined"}),
+    "in_progress": frozenset({"completed", "declined"}),
+    "completed": frozenset(),
+    "declined": frozenset(),
+}

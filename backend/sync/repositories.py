@@ -42,10 +42,12 @@ from backend.db.models import (
     Record,
     ServerState,
 )
+from backend.db.outbox import CommitStage
 from backend.db.statements import dialect_insert, insert_if_absent, rowcount
 
 __all__ = [
     "CHANGE_BUFFER",
+    "CHANGE_LOG_STAGE",
     "ChangeDraft",
     "PageRow",
     "RecordBrief",
@@ -79,7 +81,11 @@ def _page_query(scope: PhoneScope, branch: str) -> Select[Any]:
             changes.target_user.is_(None),
         )
         if branch == "operation"
-        else changes.target_user == user_id
+        else and_(
+            changes.target_user == user_id,
+            # Aimed at one user, and only while they belong to its operation.
+            changes.operation_id.in_(bindparam("operations", expanding=True)),
+        )
     )
     query = (
         select(
@@ -99,7 +105,12 @@ def _page_query(scope: PhoneScope, branch: str) -> Select[Any]:
                 cases, case.id == record.case_id
             )
         )
-        .where(mine, changes.seq > bindparam("after"), changes.seq <= bindparam("up_to"))
+        .where(
+            mine,
+            changes.seq > bindparam("after"),
+            changes.seq <= bindparam("up_to"),
+            changes.entity != "account",  # no phone holds an account (access.policy.phone_view)
+        )
     )
     if scope == "operation":
         query = query.add_columns(literal(True), record.body)
@@ -168,6 +179,11 @@ class ChangeDraft:
         self.target_user = target_user
 
 
+def _discard_changes(session: Session) -> None:
+    """A rolled-back transaction changed nothing: its changes are not logged."""
+    session.info.pop(CHANGE_BUFFER, None)
+
+
 def seal_changes(session: Session) -> None:
     """Number a transaction's changes and write them, as its last statements.
 
@@ -176,8 +192,6 @@ def seal_changes(session: Session) -> None:
     order, so a reader that saw number *n* committed will never later find a
     committed change below *n*. Runs inside the session's ``before_commit``.
     """
-    if session.in_nested_transaction():
-        return  # a savepoint: the numbers are given at the real commit
     buffer: ChangeBuffer | None = session.info.pop(CHANGE_BUFFER, None)
     if buffer is None or not buffer.drafts:
         return
@@ -209,6 +223,10 @@ def seal_changes(session: Session) -> None:
             for n, d in enumerate(drafts)
         ],
     )
+
+
+#: The change log's commit stage (installed at start-up by ``backend.app``).
+CHANGE_LOG_STAGE = CommitStage(name="change log", write=seal_changes, discard=_discard_changes)
 
 
 class RecordBrief(NamedTuple):
@@ -289,7 +307,9 @@ class SyncRepository:
             "limit": limit,
         }
         branches = [
-            await self.session.execute(_PAGE_QUERIES[scope, "user"], params),
+            await self.session.execute(
+                _PAGE_QUERIES[scope, "user"], {**params, "operations": sorted(operations)}
+            ),
             *[
                 await self.session.execute(
                     _PAGE_QUERIES[scope, "operation"], {**params, "operation_id": operation}
@@ -620,6 +640,20 @@ class SyncRepository:
             query = query.where(Quarantined.status == status)
         query = query.order_by(Quarantined.created_at, Quarantined.id).limit(limit).offset(offset)
         return list((await self.session.execute(query)).scalars())
+
+    async def revisions_by_device(
+        self, record_id: uuid.UUID, device_id: uuid.UUID, revs: Collection[int]
+    ) -> set[int]:
+        """Which of a record's revisions ``revs`` a mutation of this device made."""
+        rows = await self.session.scalars(
+            select(Mutation.rev).where(
+                Mutation.record_id == record_id,
+                Mutation.device_id == device_id,
+                Mutation.rev.in_(list(revs)),
+                Mutation.status.in_(("applied", "conflict")),
+            )
+        )
+        return {int(rev) for rev in rows if rev is not None}
 
     async def quarantined(self, item_id: uuid.UUID) -> Quarantined | None:
         """One quarantined mutation."""

@@ -1,12 +1,11 @@
-"""Writes that start on the server (a coordinator's action), through the same record machinery.
+"""Writes that start on the server (a coordinator's action), through the record store.
 
 Push is how phones write; a coordinator's referral step, a transfer or an
-erasure is written here instead, but to the very same records: the body is
-sealed under the case's data key, ``rev`` and ``field_revs`` move on, facets
-are recomputed and the change is logged, so phones see the result by pull
-exactly as if another device had pushed it. The sealing, facets and logging
-helpers are :class:`SyncService`'s own (one way to do each); nothing here
-changes push or pull.
+erasure is written here instead, to the very same records and through the
+same record store (:mod:`backend.sync.records`): the body is sealed under the
+case's data key, ``rev`` and ``field_revs`` move on, facets are recomputed,
+the change is logged and the projectors are told, so phones see the result by
+pull exactly as if another device had pushed it.
 """
 
 from __future__ import annotations
@@ -15,15 +14,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import utcnow
 from backend.db.models import Record
-from backend.errors import CaseErased
 from backend.runtime import Runtime
+from backend.sync.records import RecordStore
 from backend.sync.repositories import ChangeDraft
-from backend.sync.services import SyncService
 
 __all__ = ["ServerWriter"]
 
@@ -33,8 +30,8 @@ class ServerWriter:
 
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
         self.session = session
-        self.sync = SyncService(session, runtime)
-        self.repo = self.sync.repo
+        self.store = RecordStore(session, runtime)
+        self.repo = self.store.repo
 
     async def locked(self, record_id: uuid.UUID) -> Record | None:
         """A record, locked until commit (PostgreSQL; SQLite writers take turns anyway)."""
@@ -45,11 +42,9 @@ class ServerWriter:
 
         Raises:
             CaseErased: the case's data key is gone.
+            UnreadableRecord: the body does not open.
         """
-        key = await self.sync._key(record.case_id)
-        if key is None:
-            raise CaseErased()
-        return self.sync._open(key, record)
+        return await self.store.read(record)
 
     async def create(
         self,
@@ -65,33 +60,20 @@ class ServerWriter:
         Raises:
             CaseErased: the case's data key is gone.
         """
-        key = await self.sync._key(case.id)
-        if key is None:
-            raise CaseErased()
-        now = utcnow()
+        key = await self.store.required_key(case.id)
         body = dict(values)
-        facets, assigned = self.sync._readable(entity, body)
-        record = Record(
-            id=record_id,
+        row = self.store.new_row(
             entity=entity,
+            record_id=record_id,
             case_id=case.id,
             operation_id=case.operation_id,
             created_by=actor_id,
             created_by_mutation=uuid.uuid4(),  # made by the server: no device mutation
-            rev=1,
             schema_version=1,
-            body=self.sync._seal(key, record_id, body),
-            field_revs=msgspec.json.encode(dict.fromkeys(body, 1)).decode(),
-            facets=facets,
-            assigned_to=assigned,
-            deleted=False,
-            created_at=now,
-            updated_at=now,
+            values=body,
+            key=key,
         )
-        self.repo.add_record(record)
-        await self.session.flush()
-        self.sync._log(record, "upsert")
-        return record
+        return await self.store.create(row, body)
 
     async def change(self, record: Record, changes: Mapping[str, Any]) -> Record:
         """Set fields of a (locked) record: a new revision, logged for every device in scope.
@@ -99,20 +81,9 @@ class ServerWriter:
         Raises:
             CaseErased: the case's data key is gone.
         """
-        key = await self.sync._key(record.case_id)
-        if key is None:
-            raise CaseErased()
-        current = self.sync._open(key, record)
-        merged = {**current, **changes}
-        revs: dict[str, int] = msgspec.json.decode(record.field_revs)
-        record.rev += 1
-        for name in changes:
-            revs[name] = record.rev
-        record.body = self.sync._seal(key, record.id, merged)
-        record.field_revs = msgspec.json.encode(revs).decode()
-        record.facets, record.assigned_to = self.sync._readable(record.entity, merged)
-        record.updated_at = utcnow()
-        self.sync._log(record, "upsert")
+        key = await self.store.required_key(record.case_id)
+        current = self.store.open(key, record)
+        await self.store.revise(record, key, {**current, **changes}, changes)
         return record
 
     async def move_case(self, case: Record, to_operation: uuid.UUID) -> int:
@@ -138,8 +109,7 @@ class ServerWriter:
             record.updated_at = now
         await self.change(case, {"operation_id": str(to_operation)})
         for child in records[1:]:
-            child.rev += 1
-            self.sync._log(child, "upsert")
+            await self.store.bump(child)
         # Conflicts, quarantine and tombstones belong to the new operation too.
         await self.repo.move_case_side_rows(case.id, to_operation)
         return len(records)
@@ -157,7 +127,7 @@ class ServerWriter:
         """
         records = await self.repo.records_of_case(case.id)
         await self.repo.shred(case.id, [r.id for r in records])
-        self.sync._keys.pop(case.id, None)
+        self.store.forget_keys([case.id])
         now = utcnow()
         for record in records:
             record.deleted = True

@@ -1,6 +1,7 @@
 """Every table, imported here so that Alembic sees the whole metadata."""
 
 from backend.db.models.audit import AuditEntry, DenialCounter
+from backend.db.models.consent import ConsentState
 from backend.db.models.coordination import (
     CaseLifecycle,
     CaseTransfer,
@@ -35,6 +36,7 @@ __all__ = [
     "CaseTransfer",
     "Change",
     "Conflict",
+    "ConsentState",
     "Counter",
     "DataKey",
     "DenialCounter",

@@ -20,7 +20,7 @@ def _as(role: Role) -> Principal:
 @pytest.mark.parametrize(
     ("role", "entity", "created_by", "assigned", "view"),
     [
-        (Role.COORDINATOR, "account", OTHER, None, "full"),
+        (Role.COORDINATOR, "account", OTHER, None, "none"),  # not even a coordinator's phone
         (Role.CASEWORKER, "account", ME, None, "none"),  # accounts never go to phones
         (Role.CASEWORKER, "case", ME, None, "full"),
         (Role.CASEWORKER, "screening", OTHER, str(ME), "full"),  # assigned

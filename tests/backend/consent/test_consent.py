@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 from httpx import AsyncClient
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend.access.policy import ConsentFact, consent_in_force
+from backend.consent.rules import ConsentRecord, in_force, standing
 from backend.consent.services import ConsentService
 from backend.db.session import read_transaction
 from backend.runtime import Runtime
@@ -18,50 +18,154 @@ from tests.backend.referrals.support import consent, provider
 from tests.backend.sync.support import case_data, field_operation, mutation
 from tests.conftest import Accounts, assert_problem
 
-T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
-
-def _fact(purpose: str, state: str, minute: int, received: int = 0) -> ConsentFact:
-    return ConsentFact(
-        purpose=purpose,
-        state=state,
-        recorded_at=T0 + dt.timedelta(minutes=minute),
-        created_at=T0 + dt.timedelta(minutes=received),
+def _rec(state: str, *, supersedes: ConsentRecord | None = None) -> ConsentRecord:
+    return ConsentRecord(
         record_id=uuid.uuid4(),
+        purpose="services",
+        state=state,
+        supersedes=supersedes.record_id if supersedes else None,
     )
+
+
+_G, _W, _R = _rec("given"), _rec("withdrawn"), _rec("refused")
 
 
 @pytest.mark.parametrize(
-    ("facts", "expected"),
+    ("history", "expected"),
     [
-        ([], False),
-        ([_fact("services", "given", 0)], True),
-        ([_fact("services", "refused", 0)], False),
-        ([_fact("services", "given", 0), _fact("services", "withdrawn", 1)], False),
-        ([_fact("services", "withdrawn", 1), _fact("services", "given", 0)], False),
-        ([_fact("services", "withdrawn", 0), _fact("services", "given", 1)], True),
-        ([_fact("aggregate_statistics", "given", 0)], False),  # another purpose
-        # Recorded at the same moment: the one the server received last wins.
-        ([_fact("services", "given", 0, 0), _fact("services", "withdrawn", 0, 1)], False),
+        ([], None),
+        ([_G], "given"),
+        ([_R], "refused"),
+        ([_G, _W], "withdrawn"),  # received later wins, whatever the phones' clocks said
+        ([_R, _G], "given"),
+        # A withdrawal stands until a later record names it in ``supersedes``.
+        ([_W, _rec("given")], "withdrawn"),
+        ([_W, _rec("given", supersedes=_G)], "withdrawn"),
+        ([_W, _rec("given", supersedes=_W)], "given"),
+        ([_G, _W, _rec("refused")], "withdrawn"),
     ],
 )
-def test_the_latest_consent_for_the_purpose_wins(facts: list[ConsentFact], expected: bool) -> None:
-    assert consent_in_force(facts, "services") is expected
+def test_the_consent_received_last_stands_and_a_withdrawal_stands_until_superseded(
+    history: list[ConsentRecord], expected: str | None
+) -> None:
+    stands = standing(history).get("services")
+    assert (stands.state if stands else None) == expected
+    assert in_force(stands.state if stands else None) is (expected == "given")
 
 
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["given", "refused", "withdrawn"]), st.integers(0, 10_000)),
-        min_size=1,
-        max_size=12,
-        unique_by=lambda t: t[1],
-    )
+def test_purposes_are_independent() -> None:
+    other = ConsentRecord(record_id=uuid.uuid4(), purpose="aggregate_statistics", state="given")
+    stands = standing([_W, other])
+    assert stands["services"].state == "withdrawn"
+    assert stands["aggregate_statistics"].state == "given"
+
+
+_STATES = st.sampled_from(["given", "refused", "withdrawn"])
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-def test_the_order_records_arrive_in_does_not_matter(records: list[tuple[str, int]]) -> None:
-    facts = [_fact("services", state, minute) for state, minute in records]
-    latest = max(records, key=lambda r: r[1])[0]
-    assert consent_in_force(facts, "services") is (latest == "given")
-    assert consent_in_force(list(reversed(facts)), "services") is (latest == "given")
+@given(
+    history=st.lists(
+        st.tuples(
+            st.sampled_from(["services", "aggregate_statistics"]),
+            _STATES,
+            st.integers(-5, 5),  # the phone's clock: minutes off, any direction
+            st.booleans(),  # names the record that stood in ``supersedes``
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    batched=st.booleans(),
+)
+async def test_every_exit_agrees_with_the_rule_for_any_history(
+    client: AsyncClient,
+    accounts: Accounts,
+    runtime: Runtime,
+    history: list[tuple[str, str, int, bool]],
+    batched: bool,
+) -> None:
+    """Random histories pushed by a phone: triage, the consent service and the summary's
+    consent question all answer what the rule folds from the records in receipt order."""
+    field = await field_operation(client, accounts)
+    case_id = uuid.uuid4()
+    await field.caseworker.push([mutation("case", case_id, case_data(field.operation_id))])
+    stood: dict[str, uuid.UUID] = {}
+    records: list[ConsentRecord] = []
+    mutations = []
+    for purpose, state, skew, supersede in history:
+        record_id = uuid.uuid4()
+        data: dict[str, object] = {
+            "case_id": str(case_id),
+            "purpose": purpose,
+            "state": state,
+            "recorded_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=skew)).isoformat(),
+        }
+        named = stood.get(purpose) if supersede else None
+        if named is not None:
+            data["supersedes"] = str(named)
+        mutations.append(mutation("consent", record_id, data))
+        records.append(
+            ConsentRecord(record_id=record_id, purpose=purpose, state=state, supersedes=named)
+        )
+        stood[purpose] = standing(r for r in records if r.purpose == purpose)[purpose].record_id
+    if batched:
+        results = await field.caseworker.push(mutations)
+    else:
+        results = [r for m in mutations for r in await field.caseworker.push([m])]
+    assert {r["status"] for r in results} == {"applied"}
+    expected = {purpose: r.state for purpose, r in standing(records).items()}
+    triage = await client.get("/api/v1/cases", headers=field.coordinator_headers)
+    assert triage.status_code == 200, triage.text
+    [line] = [line for line in triage.json() if line["id"] == str(case_id)]
+    assert line["consents"] == expected
+    async with read_transaction(runtime.db) as session:
+        service = ConsentService(session)
+        for purpose in ("services", "aggregate_statistics"):
+            assert await service.consented(case_id, purpose) is (expected.get(purpose) == "given")
+
+
+async def test_a_withdrawal_from_a_phone_with_a_slow_clock_stands(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """Issue 15: recorded ten minutes "before" the consent it withdraws, named in supersedes."""
+    field = await field_operation(client, accounts)
+    case_id, given_id = uuid.uuid4(), uuid.uuid4()
+    at = dt.datetime.now(dt.UTC)
+    await field.caseworker.push(
+        [
+            mutation("case", case_id, case_data(field.operation_id)),
+            mutation(
+                "consent",
+                given_id,
+                {
+                    "case_id": str(case_id),
+                    "purpose": "services",
+                    "state": "given",
+                    "recorded_at": at.isoformat(),
+                },
+            ),
+        ]
+    )
+    await field.caseworker.push(
+        [
+            mutation(
+                "consent",
+                uuid.uuid4(),
+                {
+                    "case_id": str(case_id),
+                    "purpose": "services",
+                    "state": "withdrawn",
+                    "recorded_at": (at - dt.timedelta(minutes=10)).isoformat(),
+                    "supersedes": str(given_id),
+                },
+            )
+        ]
+    )
+    async with read_transaction(runtime.db) as session:
+        assert not await ConsentService(session).consented(case_id, "services")
 
 
 async def test_withdrawal_closes_every_exit_on_the_next_query(

@@ -6,7 +6,7 @@ since its ``base_rev`` and turns each field changed on both sides into a
 conflict that keeps the server's value; a create releases what waited for it,
 in arrival order. Scope: a coordinator's device holds everything of its
 operation; a caseworker's holds in full the records of cases it created or was
-assigned, only the facets of other cases, and never an account.
+assigned, only the facets of other cases; no phone ever holds an account.
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ from typing import Any
 #: Entities the model writes; consent and screening (immutable) are left to test_push_pull.
 CHILD_FIELDS = {"referral": ("status", "note"), "account": ("text",)}
 CASE_FIELDS = ("family_name", "given_names", "notes")
+#: The referral workflow, as the server applies it to phones too.
+REFERRAL_NEXT: dict[Any, tuple[str, ...]] = {
+    "proposed": ("accepted", "declined"),
+    "accepted": ("in_progress", "declined"),
+    "in_progress": ("completed", "declined"),
+}
 REFERRAL_STATUSES = ("proposed", "accepted", "in_progress", "completed", "declined")
 
 
@@ -33,6 +39,8 @@ class Rec:
     rev: int = 1
     field_revs: dict[str, int] = field(default_factory=dict)
     deleted: bool = False
+    #: Who made each revision (None: a coordinator's resolution, made by no device).
+    rev_by: dict[int, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,6 +110,7 @@ class Model:
             if not existing.deleted:
                 existing.deleted = True
                 existing.rev += 1
+                existing.rev_by[existing.rev] = user
             return Outcome("applied", existing.rev)
         if existing is None:
             if m["base_rev"]:
@@ -119,13 +128,14 @@ class Model:
                 created_by=user,
                 data=dict(data),
                 field_revs=dict.fromkeys(data, 1),
+                rev_by={1: user},
             )
             self.records[rec.id] = rec
             self._release(rec)
             return Outcome("applied", 1)
-        return self._update(m, existing)
+        return self._update(user, m, existing)
 
-    def _update(self, m: dict[str, Any], rec: Rec) -> Outcome:
+    def _update(self, user: str, m: dict[str, Any], rec: Rec) -> Outcome:
         base = m["base_rev"]
         kind = (
             "create_create"
@@ -133,21 +143,34 @@ class Model:
             else ("update_deleted" if rec.deleted else "update_update")
         )
         changed: dict[str, Any] = {}
-        clashed: list[str] = []
+        clashed: list[Conflict] = []
         for name, value in m["data"].items():
             if rec.data.get(name) == value:
                 continue
-            if kind != "update_update" or rec.field_revs.get(name, 0) > base:
-                self.conflicts.append(Conflict(rec.id, name, kind, value))
-                clashed.append(name)
+            newer = rec.field_revs.get(name, 0)
+            # Edits queued on one phone all carry the revision it last saw: a later
+            # revision made by this same device is not in conflict with them.
+            if kind != "update_update" or (newer > base and rec.rev_by.get(newer) != user):
+                clashed.append(Conflict(rec.id, name, kind, value))
             else:
                 changed[name] = value
+        if (
+            rec.entity == "referral"
+            and "status" in changed
+            and changed["status"] not in REFERRAL_NEXT.get(rec.data.get("status"), ())
+        ):
+            self.rejected[m["mutation_id"]] = m  # the workflow: nothing is applied
+            return Outcome("rejected")
+        self.conflicts += clashed
         if changed:
             rec.rev += 1
             rec.data.update(changed)
+            rec.rev_by[rec.rev] = user
             for name in changed:
                 rec.field_revs[name] = rec.rev
-        return Outcome("conflict" if clashed else "applied", rec.rev, tuple(clashed))
+        return Outcome(
+            "conflict" if clashed else "applied", rec.rev, tuple(c.field for c in clashed)
+        )
 
     def _wait(self, user: str, m: dict[str, Any], arrival: bool) -> Outcome:
         if arrival:
@@ -181,6 +204,7 @@ class Model:
             rec.rev += 1
             rec.data[conflict.field] = conflict.device_value
             rec.field_revs[conflict.field] = rec.rev
+            rec.rev_by[rec.rev] = None
             rec.deleted = False
 
     def open_conflicts(self) -> Counter[tuple[str, str, str, str]]:
@@ -202,12 +226,10 @@ class Model:
         """What a device of this user should hold after pulling to the end."""
         out: dict[str, tuple[int, str, dict[str, Any]]] = {}
         for rec in self.records.values():
-            if rec.deleted:
+            if rec.deleted or rec.entity == "account":  # accounts never reach a phone
                 continue
             if role == "coordinator":
                 out[rec.id] = (rec.rev, "data", rec.data)
-                continue
-            if rec.entity == "account":
                 continue
             case = self.records[rec.case_id]
             mine = case.created_by == user or case.data.get("assigned_to") == user

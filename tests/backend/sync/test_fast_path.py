@@ -62,12 +62,12 @@ async def test_a_batch_of_creates_costs_a_few_statements_not_a_few_per_mutation(
         results = await field.caseworker.push(batch)
     assert [r["status"] for r in results] == ["applied"] * len(batch)
     # The slow path ran about ten statements per mutation (over 1,000 here).
-    assert len(statements) < 40, len(statements)
+    assert len(statements) < 30, "\n".join(s[:90] for s in statements)
     assert await _count(runtime, Record) == len(batch)
     assert await _count(runtime, Mutation) == len(batch)
     assert await _count(runtime, Change) == len(batch)
     changes = await field.coordinator.pull_all()
-    assert len(changes) == len(batch)
+    assert len(changes) == len([m for m in batch if m["entity"] != "account"])  # no phone holds one
     assert {c["rev"] for c in changes} == {1}
 
 
@@ -205,6 +205,8 @@ async def test_a_pull_page_walks_the_change_log_in_order_and_stops_at_its_size(
     async with read_transaction(runtime.db) as session:
         for key, query in _PAGE_QUERIES.items():
             compiled = str(query.compile(dialect=sqlite.dialect()))
+            # An expanding list (the caller's operations) as two values.
+            compiled = compiled.replace("__[POSTCOMPILE_operations]", "?, ?")
             connection = await session.connection()
             raw = await connection.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + compiled, tuple([1] * compiled.count("?"))

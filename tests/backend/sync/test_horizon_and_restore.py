@@ -16,7 +16,7 @@ from backend.cli import main
 from backend.db.models import Change
 from backend.db.session import read_transaction, write_transaction
 from backend.runtime import Runtime
-from backend.sync.services import SyncService
+from backend.sync.pull import PullService
 from tests.backend.sync.support import PULL, case_data, field_operation, mutation
 from tests.conftest import Accounts, assert_problem, is_postgres
 
@@ -38,7 +38,7 @@ async def test_compaction_keeps_every_records_latest_change_and_expires_old_curs
         old = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
         await session.execute(update(Change).values(at=old))
     async with write_transaction(runtime.db) as session:
-        removed = await SyncService(session, runtime).compact(horizon=dt.timedelta(days=90))
+        removed = await PullService(session, runtime).compact(horizon=dt.timedelta(days=90))
     assert removed == 4  # three superseded updates of one case, the create of the other
     async with read_transaction(runtime.db) as session:
         left = (await session.execute(select(Change.record_id, Change.op))).all()

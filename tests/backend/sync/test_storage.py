@@ -17,8 +17,8 @@ from backend.db.base import Base
 from backend.db.models import Change, Record
 from backend.db.session import read_transaction, savepoint, write_transaction
 from backend.runtime import Runtime
+from backend.sync.push import PushService
 from backend.sync.schemas import PushRequest
-from backend.sync.services import SyncService
 from tests.backend.sync.support import (
     FAKE_ACCOUNT,
     FAKE_BIRTH,
@@ -154,9 +154,9 @@ async def test_change_numbers_follow_commit_order(
 
     slow = runtime.db.session()
     await slow.begin()
-    await SyncService(slow, runtime).push(principal, batch(slow_case, "SLOW-0001"))
+    await PushService(slow, runtime).push(principal, batch(slow_case, "SLOW-0001"))
     async with runtime.db.session() as fast, fast.begin():
-        await SyncService(fast, runtime).push(principal, batch(fast_case, "FAST-0001"))
+        await PushService(fast, runtime).push(principal, batch(fast_case, "FAST-0001"))
     first = await worker.pull_all()
     assert [c["id"] for c in first] == [str(fast_case)]
     await slow.commit()
