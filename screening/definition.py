@@ -203,6 +203,12 @@ def _check_item(path: str, item: Item, ins: Instrument) -> Iterator[tuple[str, s
         yield f"{path}.max_length", "max_length is only allowed on free_text items"
     if item.allow_partial and item.type != "date":
         yield f"{path}.allow_partial", "allow_partial is only allowed on date items"
+    if item.protected and item.feeds is not None:
+        yield (
+            f"{path}.protected",
+            "a protected answer never leaves the coordinator's view, so it cannot feed "
+            f"{item.feeds}s",
+        )
 
     if item.administrative:
         if item.evidence:

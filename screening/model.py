@@ -210,6 +210,10 @@ class Item(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     """A yes/no item whose "no" is the indicator (e.g. "Could you leave when you wanted to?")."""
     observer: bool = False
     """Answered by the caseworker from what they see; never read aloud to the person."""
+    protected: bool = False
+    """The person is promised the answer will not be used against them: it counts for
+    their own assessment, but never leaves the coordinator's view (no investigator,
+    export, published summary or referral package; see :mod:`screening.protected`)."""
 
 
 class Threshold(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
