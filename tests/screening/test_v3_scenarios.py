@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from screening import Assessment, Instrument, assess, load_registry
 from screening.answers import is_shown
-from tests.screening.support import AS_OF, answers
+from tests.screening.support import AS_OF, answers, examples
+from tests.screening.test_properties import answer_sets
 
 REGISTRY = load_registry()
 V2 = REGISTRY.get("scam_compound", 2)
@@ -274,3 +276,23 @@ def test_wording_presumes_neither_confinement_nor_compulsion() -> None:
     assert "kept" in v2["the_place"] and "kept" not in v3["the_place"]
     assert "have to" in v2["hours_per_day"] and "have to" not in v3["hours_per_day"]
     assert not [t for t in v3.values() if "were kept" in t or "have to work" in t]
+
+
+@settings(max_examples=examples(150))
+@given(values=answer_sets(3))
+def test_what_a_v3_result_shows_is_what_its_rules_used(values: dict[str, Any]) -> None:
+    a = assess(V3, values, as_of=AS_OF)
+    rules = {r.rule for r in a.band_reasons}
+    if "palermo_elements_met" in rules:
+        assert a.palermo.elements_met and a.palermo.act.found and a.palermo.purpose.found
+    if "child_exploitation_purpose" in rules:
+        assert a.has_flag("child") and a.palermo.purpose.found
+    assert not _harbouring_claimed_without_act(a)
+    raised = flag(a, "forced_criminality")
+    if raised is not None:
+        assert "pal_purpose_forced_criminality" in a.palermo.purpose.indicators
+        assert a.palermo.means.found or a.has_flag("child") or raised.strength == "possible"
+        assert raised.evidence and raised.strength in {"strong", "possible"}
+        (rule,) = [f for f in V3.flags if f.flag == "forced_criminality"]
+        strong = set(rule.strong_if_any) & a.indicator_codes()
+        assert (raised.strength == "strong") is bool(strong)
