@@ -197,7 +197,7 @@ def test_v3_is_the_default() -> None:
     assert REGISTRY.versions("scam_compound") == (1, 2, 3)
 
 
-WEAK = [
+WEAK: list[dict[str, Any]] = [
     {"paid_as_promised": "no"},
     {"things_taken": ["bank_card"]},
     {"contact_family": "no"},
@@ -206,7 +206,7 @@ WEAK = [
     {"saw_others_hurt": "yes"},
     {"afraid_of_someone_here": "yes"},
 ]
-STRONG = [
+STRONG: list[dict[str, Any]] = [
     {"threatened_you": "yes"},
     {"hit_or_hurt": "yes"},
     {"locked_in": "yes"},
