@@ -85,6 +85,16 @@ POINTS = [
         lambda a: a.palermo.means.found,
     ),
     Point(
+        "people_punished_for_escaping_is_a_means",
+        {"escape_punished": "yes"},
+        lambda a: a.palermo.means.found,
+    ),
+    Point(
+        "debt_added_as_punishment_is_a_means",
+        {"had_target": "yes", "target_missed": ["debt_added"]},
+        lambda a: a.palermo.means.found,
+    ),
+    Point(
         "escorted_off_site_is_a_means",
         {"guarded": ["escorted"]},
         lambda a: a.palermo.means.found,
@@ -215,6 +225,9 @@ STRONG: list[dict[str, Any]] = [
     {"passport_now": "people_in_charge"},
     {"sold": "yes"},
     {"could_refuse": "no"},
+    {"escape_punished": "yes"},
+    {"target_missed": ["debt_added"], "had_target": "yes"},
+    {"armed_guards": "yes"},
     {"age_years": 16},
 ]
 
@@ -233,6 +246,7 @@ def test_a_strong_sign_makes_the_flag_strong(extra: dict[str, Any]) -> None:
     raised = flag(a, "forced_criminality")
     assert raised is not None and raised.strength == "strong"
     assert "used_scripts" in {e.item_id for e in raised.evidence}
+    assert a.palermo.means.found or a.has_flag("child")  # the summary never says "no means"
 
 
 def test_a_target_is_a_fraud_quota_for_someone_who_did_fraud_work() -> None:
@@ -291,6 +305,7 @@ def test_what_a_v3_result_shows_is_what_its_rules_used(values: dict[str, Any]) -
     raised = flag(a, "forced_criminality")
     if raised is not None:
         assert "pal_purpose_forced_criminality" in a.palermo.purpose.indicators
+        # A strong sign of compulsion is always a Palermo means too (or the person a child).
         assert a.palermo.means.found or a.has_flag("child") or raised.strength == "possible"
         assert raised.evidence and raised.strength in {"strong", "possible"}
         (rule,) = [f for f in V3.flags if f.flag == "forced_criminality"]
