@@ -73,6 +73,7 @@ from screening.model import (
     ItemType,
     Service,
 )
+from screening.protected import shareable_answers, shareable_assessment
 from screening.registry import InstrumentRegistry, load_registry
 
 __all__ = [
@@ -128,5 +129,7 @@ __all__ = [
     "localize",
     "localize_assessment",
     "parse_instrument",
+    "shareable_answers",
+    "shareable_assessment",
     "validate_answers",
 ]

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from screening._dates import date_bounds
+from screening._dates import age_on, date_bounds
 from screening.errors import AnswerError, AnswerErrorCode, AnswerValidationError
 from screening.model import Condition, Instrument, Item
 
@@ -114,15 +114,17 @@ def decode_answers(raw: bytes | str | Mapping[str, Any]) -> dict[str, Answer]:
     return answers
 
 
-def condition_holds(condition: Condition, answers: Answers) -> bool:
+def condition_holds(condition: Condition, answers: Answers, as_of: date | None = None) -> bool:
     """Evaluate a ``show_if`` condition against answers.
 
     A skipped or absent answer never equals anything and counts as not answered.
+    ``as_of`` (the screening date) is only used by ``age_below``; without it,
+    an answered date of birth is presumed to make the person a child.
     """
     if condition.any_of:
-        return any(condition_holds(c, answers) for c in condition.any_of)
+        return any(condition_holds(c, answers, as_of) for c in condition.any_of)
     if condition.all_of:
-        return all(condition_holds(c, answers) for c in condition.all_of)
+        return all(condition_holds(c, answers, as_of) for c in condition.all_of)
     answer = answers.get(condition.item or "")
     has_value = answer is not None and answer.has_value
     if condition.answered is not None:
@@ -132,18 +134,31 @@ def condition_holds(condition: Condition, answers: Answers) -> bool:
     value = answer.value
     if condition.below is not None:
         return _is_number(value) and bool(value < condition.below)
+    if condition.age_below is not None:
+        return _may_be_younger(value, condition.age_below, as_of)
     if isinstance(value, list):
         return condition.equals in value
     return bool(value == condition.equals)
 
 
-def is_shown(item: Item, answers: Answers) -> bool:
-    """Whether an item is shown (asked) given the answers so far."""
-    return item.show_if is None or condition_holds(item.show_if, answers)
+def _may_be_younger(value: Any, years: int, as_of: date | None) -> bool:
+    """Whether a date of birth may make the person younger than ``years`` on ``as_of``."""
+    if not isinstance(value, str):
+        return False
+    try:
+        _, latest_birth, _ = date_bounds(value)
+    except ValueError:
+        return False
+    return as_of is None or age_on(latest_birth, as_of) < years
+
+
+def is_shown(item: Item, answers: Answers, as_of: date | None = None) -> bool:
+    """Whether an item is shown (asked) given the answers so far and the screening date."""
+    return item.show_if is None or condition_holds(item.show_if, answers, as_of)
 
 
 def effective_answers(
-    instrument: Instrument, answers: Answers
+    instrument: Instrument, answers: Answers, as_of: date | None = None
 ) -> tuple[dict[str, Answer], tuple[str, ...]]:
     """Split answers into those that count and stale answers to hidden items.
 
@@ -156,6 +171,7 @@ def effective_answers(
     Args:
         instrument: The instrument version the answers were given to.
         answers: Answers keyed by item id.
+        as_of: The screening date, for conditions on a date of birth.
 
     Returns:
         The answers that count, and the ids (in question order) of answers to
@@ -168,7 +184,7 @@ def effective_answers(
         answer = answers.get(item.id)
         if answer is None:
             continue
-        if is_shown(item, counted):
+        if is_shown(item, counted, as_of):
             counted[item.id] = answer
         elif answer.skipped != "not_asked":
             ignored.append(item.id)
@@ -194,7 +210,7 @@ def validate_answers(
             unknown ids), not just the first.
     """
     errors: list[AnswerError] = []
-    counted, _ = effective_answers(instrument, answers)
+    counted, _ = effective_answers(instrument, answers, as_of)
     for item in instrument.items:
         answer = counted.get(item.id)
         if answer is None:

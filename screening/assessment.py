@@ -50,6 +50,7 @@ __all__ = [
     "ENGINE_VERSION",
     "Assessment",
     "Evidence",
+    "FlagStrength",
     "IndicatorFound",
     "LocalText",
     "Note",
@@ -63,7 +64,7 @@ __all__ = [
     "assess",
 ]
 
-ENGINE_VERSION = "2.0.0"
+ENGINE_VERSION = "2.1.0"
 """Version of the scoring logic; bump it whenever :func:`assess` would give a different result."""
 
 TextStatus = Literal["source", "reviewed", "unreviewed", "fallback"]
@@ -130,12 +131,24 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     text: LocalText
 
 
-class RaisedFlag(msgspec.Struct, frozen=True, kw_only=True):
-    """A flag raised, the indicator codes that raised it, and its note."""
+FlagStrength = Literal["strong", "possible"]
+"""How strongly the evidence behind a flag supports it (for flags whose rule says so)."""
+
+
+class RaisedFlag(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A flag raised, the indicator codes that raised it, and its note.
+
+    When the flag's rule grades it (``strong_if_any``, scam_compound v3 on),
+    ``strength`` says whether the evidence is strong or the flag is only
+    ``possible``, and ``evidence`` lists the answers the flag rests on; both
+    are left out for rules that do not grade.
+    """
 
     flag: FlagCode
     indicators: tuple[str, ...]
     note: LocalText
+    strength: FlagStrength | None = None
+    evidence: tuple[Evidence, ...] = ()
 
 
 class Referral(msgspec.Struct, frozen=True, kw_only=True):
@@ -187,6 +200,10 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     notes: tuple[Note, ...] = ()
     ignored_hidden_answers: tuple[str, ...] = ()
     """Answers to items that the other answers hide: not scored, kept as sent."""
+    observer_answered: int = 0
+    """Observer items the caseworker answered with a value, for instruments that
+    count them apart (``observer_answers_apart``): they are then not in
+    ``answered`` or ``unanswered``, which count what the person said."""
 
     def has_flag(self, flag: FlagCode) -> bool:
         """Whether the given flag was raised."""
@@ -221,21 +238,23 @@ def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = Non
         MissingReferenceDateError: A date of birth was answered but ``as_of`` is None.
     """
     validate_answers(instrument, answers, as_of=as_of)
-    counted, ignored = effective_answers(instrument, answers)
+    counted, ignored = effective_answers(instrument, answers, as_of)
     found: dict[str, set[tuple[int, str, Any]]] = {}
-    answered = 0
+    answered = observed = 0
     skipped = {"prefer_not_to_say": 0, "dont_know": 0, "not_asked": 0}
     for index, item in enumerate(instrument.items):
         answer = counted.get(item.id)
-        if not is_shown(item, counted):
+        if not is_shown(item, counted, as_of):
             continue
-        if answer is None:
-            skipped["not_asked"] += 1
+        apart = item.observer and instrument.observer_answers_apart
+        if answer is None or not answer.has_value:
+            if not apart:
+                skipped["not_asked" if answer is None else str(answer.skipped)] += 1
             continue
-        if not answer.has_value:
-            skipped[str(answer.skipped)] += 1
-            continue
-        answered += 1
+        if apart:
+            observed += 1
+        else:
+            answered += 1
         for rule in item.evidence:
             for value in _matches(item, rule, answer.value, as_of):
                 for code in rule.indicators:
@@ -244,7 +263,7 @@ def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = Non
     _derive(instrument, found)
     indicators = _indicators(instrument, found)
     codes = frozenset(found)
-    flags = _flags(instrument, codes)
+    flags = _flags(instrument, found)
     raised = frozenset(f.flag for f in flags)
     palermo = _palermo(instrument, found, child="child" in raised)
     band, band_reasons = _band(instrument, codes, palermo, answered)
@@ -261,8 +280,9 @@ def assess(instrument: Instrument, answers: Answers, *, as_of: date | None = Non
         referrals=_referrals(instrument, codes, raised, band),
         answered=answered,
         unanswered=Unanswered(**skipped),
-        notes=_notes(instrument, codes, counted),
+        notes=_notes(instrument, codes, counted, as_of),
         ignored_hidden_answers=ignored,
+        observer_answered=observed,
     )
 
 
@@ -277,7 +297,10 @@ def _derive(instrument: Instrument, found: dict[str, set[tuple[int, str, Any]]])
 
 
 def _notes(
-    instrument: Instrument, codes: frozenset[str], counted: dict[str, Answer]
+    instrument: Instrument,
+    codes: frozenset[str],
+    counted: dict[str, Answer],
+    as_of: date | None,
 ) -> tuple[Note, ...]:
     notes = []
     for rule in instrument.notes:
@@ -287,14 +310,20 @@ def _notes(
         if codes.intersection(rule.unless_indicators_any):
             continue
         if rule.answers is not None:
-            if not condition_holds(rule.answers, counted):
+            if not condition_holds(rule.answers, counted, as_of):
                 continue
-            items.update(_holding_items(rule.answers, counted))
+            items.update(_holding_items(rule.answers, counted, as_of))
         if rule.uniform_keyed_answers is not None:
             uniform = _uniform_keyed(instrument, counted, rule.uniform_keyed_answers)
             if not uniform:
                 continue
             items.update(uniform)
+        if rule.lists_sensitive_answers:
+            items.update(
+                item.id
+                for item in instrument.items
+                if item.sensitive and item.id in counted and counted[item.id].has_value
+            )
         order = instrument.item_index
         notes.append(
             Note(
@@ -307,12 +336,14 @@ def _notes(
     return tuple(notes)
 
 
-def _holding_items(condition: Condition, counted: dict[str, Answer]) -> Iterable[str]:
+def _holding_items(
+    condition: Condition, counted: dict[str, Answer], as_of: date | None
+) -> Iterable[str]:
     """The items of the single-item parts of a condition that hold: the answers to clarify."""
-    if condition.item is not None and condition_holds(condition, counted):
+    if condition.item is not None and condition_holds(condition, counted, as_of):
         yield condition.item
     for sub in (*condition.any_of, *condition.all_of):
-        yield from _holding_items(sub, counted)
+        yield from _holding_items(sub, counted, as_of)
 
 
 def _uniform_keyed(
@@ -418,17 +449,35 @@ def _palermo(
     )
 
 
-def _flags(instrument: Instrument, codes: frozenset[str]) -> tuple[RaisedFlag, ...]:
+def _flags(
+    instrument: Instrument, found: dict[str, set[tuple[int, str, Any]]]
+) -> tuple[RaisedFlag, ...]:
     rules = {rule.flag: rule for rule in instrument.flags}
     order = instrument.indicator_index
+    codes = found.keys()
     raised = []
     for flag in FLAG_ORDER:
         rule = rules[flag]
-        hits = sorted(codes.intersection(rule.indicators_any), key=order.__getitem__)
-        if hits:
+        hits = sorted(codes & set(rule.indicators_any), key=order.__getitem__)
+        if not hits:
+            continue
+        if not rule.strong_if_any:
             raised.append(
                 RaisedFlag(flag=flag, indicators=tuple(hits), note=LocalText(text=rule.note))
             )
+            continue
+        # A graded flag: strong when a strong code was found beside what raised it.
+        strong = bool(codes & set(rule.strong_if_any))
+        note = rule.note if strong or rule.possible_note is None else rule.possible_note
+        raised.append(
+            RaisedFlag(
+                flag=flag,
+                indicators=tuple(hits),
+                note=LocalText(text=note),
+                strength="strong" if strong else "possible",
+                evidence=_evidence(instrument, (e for c in hits for e in found[c])),
+            )
+        )
     return tuple(raised)
 
 

@@ -203,6 +203,12 @@ def _check_item(path: str, item: Item, ins: Instrument) -> Iterator[tuple[str, s
         yield f"{path}.max_length", "max_length is only allowed on free_text items"
     if item.allow_partial and item.type != "date":
         yield f"{path}.allow_partial", "allow_partial is only allowed on date items"
+    if item.protected and item.feeds is not None:
+        yield (
+            f"{path}.protected",
+            "a protected answer never leaves the coordinator's view, so it cannot feed "
+            f"{item.feeds}s",
+        )
 
     if item.administrative:
         if item.evidence:
@@ -287,14 +293,22 @@ def _check_condition(
         for j, sub in enumerate(cond.all_of):
             yield from _check_condition(f"{path}.all_of[{j}]", sub, earlier)
         return
-    if sum(x is not None for x in (cond.equals, cond.answered, cond.below)) != 1:
-        yield path, "an item condition needs exactly one of equals, answered or below"
+    if sum(x is not None for x in (cond.equals, cond.answered, cond.below, cond.age_below)) != 1:
+        yield path, "an item condition needs exactly one of equals, answered, below or age_below"
     target = earlier.get(cond.item)
     if target is None:
         yield f"{path}.item", f"{cond.item!r} is not an earlier item"
         return
     if cond.below is not None and target.type != "number":
         yield f"{path}.below", f"below is not usable on {target.type} item {target.id!r}"
+    if cond.age_below is not None:
+        if target.type != "date":
+            yield (
+                f"{path}.age_below",
+                f"age_below is not usable on {target.type} item {target.id!r}",
+            )
+        if cond.age_below < 1:
+            yield f"{path}.age_below", "must be 1 or more"
     if cond.equals is not None:
         if target.type not in _CHOICE_TYPES and target.type != "yes_no":
             yield f"{path}.equals", f"equals is not usable on {target.type} item {target.id!r}"
@@ -369,6 +383,13 @@ def _check_flags_and_referrals(ins: Instrument) -> Iterator[tuple[str, str]]:
         seen.add(flag.flag)
         yield from _codes(f"{path}.indicators_any", flag.indicators_any, ins)
         yield from _blank(f"{path}.note", flag.note)
+        yield from _blank(f"{path}.possible_note", flag.possible_note)
+        if flag.strong_if_any:
+            yield from _codes(f"{path}.strong_if_any", flag.strong_if_any, ins)
+            if flag.possible_note is None:
+                yield f"{path}.possible_note", "a graded flag (strong_if_any) needs a possible_note"
+        elif flag.possible_note is not None:
+            yield f"{path}.possible_note", "only allowed together with strong_if_any"
     for code in FLAG_ORDER:
         if code not in seen:
             yield "flags", f"no rule raises the {code!r} flag"

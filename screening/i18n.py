@@ -20,7 +20,6 @@ from screening._contexts import context
 from screening.assessment import (
     Assessment,
     LocalText,
-    RaisedFlag,
     Reason,
     Referral,
 )
@@ -130,7 +129,7 @@ def iter_messages(instrument: Instrument) -> Iterator[Message]:
     ``<key>.title``, ``<key>.description``, ``<key>.answer.<yes|no|prefer_not_to_say|dont_know>``,
     ``<key>.indicator.<code>.label|description``, ``<key>.section.<id>.title|help``,
     ``<key>.item.<id>.text|help|unit``, ``<key>.item.<id>.option.<value>``,
-    ``<key>.banding.<rule>.reason``, ``<key>.flag.<flag>.note``,
+    ``<key>.banding.<rule>.reason``, ``<key>.flag.<flag>.note|possible_note``,
     ``<key>.referral.<rule>.reason``, ``<key>.note.<rule>.text``.
 
     Args:
@@ -174,6 +173,11 @@ def iter_messages(instrument: Instrument) -> Iterator[Message]:
         yield from msg(("banding", rule.id, "reason"), rule.reason, f"Why the band is {rule.band}.")
     for flag in instrument.flags:
         yield from msg(("flag", flag.flag, "note"), flag.note, f"Note on the {flag.flag} flag.")
+        yield from msg(
+            ("flag", flag.flag, "possible_note"),
+            flag.possible_note,
+            f"Note on the {flag.flag} flag when its evidence is not strong.",
+        )
     for ref in instrument.referrals:
         yield from msg(("referral", ref.id, "reason"), ref.reason, f"Why a {ref.service} referral.")
     for extra in instrument.notes:
@@ -347,7 +351,12 @@ def localize_assessment(assessment: Assessment, translate: Translate | None) -> 
         for i in assessment.indicators
     )
     flags = tuple(
-        RaisedFlag(flag=f.flag, indicators=f.indicators, note=text(f.note, "flag", f.flag, "note"))
+        msgspec.structs.replace(
+            f,
+            note=text(
+                f.note, "flag", f.flag, "possible_note" if f.strength == "possible" else "note"
+            ),
+        )
         for f in assessment.flags
     )
     referrals = tuple(

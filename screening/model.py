@@ -152,6 +152,10 @@ class Condition(
       value; a skipped or absent answer counts as not answered;
     * ``{item = "x", below = 18}``: number item ``x`` was answered with a value
       below that number;
+    * ``{item = "x", age_below = 18}``: date-of-birth item ``x`` was answered with a
+      date that may make the person younger than that on the screening date (a
+      partial date counts if any day it may mean does; with no screening date
+      known, it holds: where age is uncertain, a person is presumed a child);
     * ``{any_of = [...]}`` / ``{all_of = [...]}``: combinations of conditions.
     """
 
@@ -159,6 +163,7 @@ class Condition(
     equals: str | None = None
     answered: bool | None = None
     below: float | None = None
+    age_below: int | None = None
     any_of: tuple[Condition, ...] = ()
     all_of: tuple[Condition, ...] = ()
 
@@ -205,6 +210,10 @@ class Item(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     """A yes/no item whose "no" is the indicator (e.g. "Could you leave when you wanted to?")."""
     observer: bool = False
     """Answered by the caseworker from what they see; never read aloud to the person."""
+    protected: bool = False
+    """The person is promised the answer will not be used against them: it counts for
+    their own assessment, but never leaves the coordinator's view (no investigator,
+    export, published summary or referral package; see :mod:`screening.protected`)."""
 
 
 class Threshold(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -267,6 +276,9 @@ class NoteRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     uniform_keyed_answers: int | None = None
     """Fires when at least this many yes/no items keyed each way (see
     ``Item.reverse_keyed``) were answered, all with the same value."""
+    lists_sensitive_answers: bool = False
+    """The note also lists every sensitive item answered with a value (e.g. the
+    answers a child gave without a child specialist present)."""
 
 
 class FlagRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -275,6 +287,10 @@ class FlagRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     flag: FlagCode
     indicators_any: tuple[str, ...]
     note: str
+    strong_if_any: tuple[str, ...] = ()
+    """When given, the raised flag has a strength: ``strong`` if any of these codes
+    was found too, else ``possible`` with ``possible_note``; and it shows its evidence."""
+    possible_note: str | None = None
 
 
 class ReferralRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -309,6 +325,10 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     referrals: tuple[ReferralRule, ...]
     derived: tuple[DerivedRule, ...] = ()
     notes: tuple[NoteRule, ...] = ()
+    observer_answers_apart: bool = False
+    """Observer items (answered by the caseworker) are counted apart from the
+    person's answers (``Assessment.observer_answered``); before v3 they counted
+    among them, and published versions keep that."""
 
     @cached_property
     def items_by_id(self) -> dict[str, Item]:

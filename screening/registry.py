@@ -73,6 +73,23 @@ class InstrumentRegistry:
             raise UnknownInstrument(key)
         return tuple(sorted(versions))
 
+    def protected_items(self, key: str) -> frozenset[str]:
+        """Ids of the items marked ``protected`` in any version of an instrument.
+
+        Item ids are stable across versions, so a promise made in one version
+        covers the same question's answers stored under every other version
+        (v2 asked ``afraid_of_arrest`` with the same promise before v3 marked it).
+
+        Raises:
+            UnknownInstrument: No such key.
+        """
+        return frozenset(
+            item.id
+            for version in self.versions(key)
+            for item in self._by_key[key][version].items
+            if item.protected
+        )
+
     def __iter__(self) -> Iterator[Instrument]:
         """Every instrument version, by key then version."""
         return iter([self._by_key[k][v] for k in self.keys() for v in self.versions(k)])

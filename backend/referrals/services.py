@@ -42,6 +42,7 @@ from backend.referrals.schemas import (
     Transition,
 )
 from backend.runtime import Runtime
+from backend.screenings.protected import shareable_flags
 from backend.sync.entities import REFERRAL_NEXT
 from backend.sync.server_writes import ServerWriter
 
@@ -322,7 +323,9 @@ class ReferralService:
         for screening in await self.case_records.records_of_case(case.id):
             facets = msgspec.json.decode(screening.facets)
             if screening.entity == "screening" and facets.get("completed"):
-                flags |= set(facets.get("flags") or [])
+                # Never a need that rests on an answer promised not to be used against them.
+                screened = await self.writer.read(screening)
+                flags |= shareable_flags(self.runtime.instruments, screened)
         self.audit.record(
             AuditEvent(
                 action="referral.package",

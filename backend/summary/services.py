@@ -5,7 +5,10 @@ exactly one label, "not recorded" included), so its total is the number of
 cases counted: band, age group, nationality, the referral status furthest
 along, and one table per flag (with / without). The tables are built from
 readable facets only; nationality from its keyed blind index, matched
-against the index of every ISO 3166 code. Nothing is decrypted.
+against the index of every ISO 3166 code. Nothing is decrypted. Band and
+flags are the *shared* ones (``backend.screenings.protected``): a published
+count never rests on an answer the person was promised would not be used
+against them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from backend.i18n import N_
 from backend.operations.countries import ISO_3166_ALPHA_2
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
+from backend.screenings.protected import shared_by_case
 from backend.statistics import DEFAULT_K, OneWayTable, ProtectedOneWayTable, protect, to_csv
 from backend.summary.schemas import Summary, SummaryTable
 from backend.sync.facets import nationality_tag
@@ -90,6 +94,7 @@ class SummaryService:
         lines = CaseService.triage_lines(
             records, await self.consent.states({r.case_id for r in records})
         )
+        shared = shared_by_case(records)
         consented = await self.consent.consented_cases(
             [line.id for line, _ in lines], "aggregate_statistics"
         )
@@ -99,7 +104,13 @@ class SummaryService:
             names.get(str(facets.get("nationality_tag")), NOT_RECORDED) for _, facets in counted
         )
         tables = [
-            _table("band", BANDS, Counter(line.band or NOT_RECORDED for line, _ in counted)),
+            _table(
+                "band",
+                BANDS,
+                Counter(
+                    shared.get(line.id, (None, set()))[0] or NOT_RECORDED for line, _ in counted
+                ),
+            ),
             _table("age_group", AGE_GROUPS, Counter(line.age_group for line, _ in counted)),
             _table(
                 "nationality",
@@ -114,7 +125,8 @@ class SummaryService:
         ]
         for flag in FLAGS:
             with_flag = Counter(
-                "with_flag" if flag in line.flags else "without_flag" for line, _ in counted
+                "with_flag" if flag in shared.get(line.id, (None, set()))[1] else "without_flag"
+                for line, _ in counted
             )
             tables.append(_table(f"flag_{flag}", ("with_flag", "without_flag"), with_flag))
         self.audit.record(

@@ -18,6 +18,8 @@ from backend.crypto.keys import KeyRing
 from backend.crypto.pseudonyms import pseudonym
 from backend.linkage.addresses import CHAINS, InvalidValue, normalize
 from backend.linkage.addresses.txids import normalize_txid
+from backend.screenings.protected import shared_facets
+from screening import InstrumentRegistry
 
 __all__ = ["age_group", "checked", "facets", "nationality_tag", "readable", "uuid_or_none"]
 
@@ -80,11 +82,19 @@ def checked(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"check": "valid", "chains": chains}
 
 
-def facets(keyring: KeyRing, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+def facets(
+    keyring: KeyRing,
+    entity: str,
+    values: Mapping[str, Any],
+    instruments: InstrumentRegistry | None = None,
+) -> dict[str, Any]:
     """The non-identifying values triage filters on, kept readable.
 
     A nationality is personal data: it is kept only as a keyed blind index,
-    which a filter can match but nobody can read back without the key.
+    which a filter can match but nobody can read back without the key. A
+    completed screening also keeps its *shared* band and flags (those that rest
+    on no protected answer: ``backend.screenings.protected``), which are all that
+    published summaries count.
     """
     if entity == "case":
         assigned = values.get("assigned_to")
@@ -116,13 +126,18 @@ def facets(keyring: KeyRing, entity: str, values: Mapping[str, Any]) -> dict[str
             "flags": sorted(
                 f["flag"] if isinstance(f, dict) else str(f) for f in assessment.get("flags") or []
             ),
+            **(shared_facets(instruments, values) if instruments is not None else {}),
         }
     return {}
 
 
 def readable(
-    keyring: KeyRing, entity: str, values: Mapping[str, Any]
+    keyring: KeyRing,
+    entity: str,
+    values: Mapping[str, Any],
+    instruments: InstrumentRegistry | None = None,
 ) -> tuple[str, uuid.UUID | None]:
     """The columns kept readable beside a sealed body: its facets (JSON), and a case's assignee."""
     assigned = uuid_or_none(values.get("assigned_to")) if entity == "case" else None
-    return msgspec.json.encode(facets(keyring, entity, values)).decode(), assigned
+    found = facets(keyring, entity, values, instruments)
+    return msgspec.json.encode(found).decode(), assigned

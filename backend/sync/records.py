@@ -156,7 +156,7 @@ class RecordStore:
         Every way of creating a record builds its row here (the bulk insert, a
         single push, a coordinator's action), so they store the same thing.
         """
-        facets, assigned = readable(self.runtime.keyring, entity, values)
+        facets, assigned = readable(self.runtime.keyring, entity, values, self.runtime.instruments)
         at = now or utcnow()
         return {
             "id": record_id,
@@ -216,7 +216,9 @@ class RecordStore:
         record.rev = rev
         record.body = seal_body(key, record.id, merged)
         record.field_revs = msgspec.json.encode(revs).decode()
-        record.facets, record.assigned_to = readable(self.runtime.keyring, record.entity, merged)
+        record.facets, record.assigned_to = readable(
+            self.runtime.keyring, record.entity, merged, self.runtime.instruments
+        )
         record.deleted = False
         record.updated_at = utcnow()
         now = str(record.assigned_to) if record.assigned_to else None

@@ -122,6 +122,7 @@ def test_assessment_json_shape() -> None:
         "unanswered",
         "notes",
         "ignored_hidden_answers",
+        "observer_answered",
     }
     assert data["flags"][0]["flag"] == "immediate_needs"
     assert data["referrals"][0] == {

@@ -87,7 +87,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "condition_with_two_forms",
         _set("items.2.show_if", {"item": "lied_to", "equals": "yes", "answered": True}),
         "items[2].show_if",
-        "exactly one of equals, answered or below",
+        "exactly one of equals, answered, below or age_below",
     ),
     (
         "nested_condition_on_a_later_item",

@@ -1,4 +1,4 @@
-"""Property tests over random valid answer sets for scam_compound v1 and v2."""
+"""Property tests over random valid answer sets for every scam_compound version."""
 
 from __future__ import annotations
 

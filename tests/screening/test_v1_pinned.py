@@ -22,7 +22,11 @@ from screening import Answer, assess
 from tests.screening.support import builtin
 
 PINNED = json.loads((Path(__file__).parent / "data" / "v1_pinned.json").read_text("utf-8"))
-ADDED_SINCE_PIN: dict[str, Any] = {"notes": (), "ignored_hidden_answers": ()}
+ADDED_SINCE_PIN: dict[str, Any] = {
+    "notes": (),
+    "ignored_hidden_answers": (),
+    "observer_answered": 0,
+}
 """Assessment fields added after the pin, with the value every v1 result must have."""
 
 

@@ -35,8 +35,8 @@ async def test_list_names_versions_and_languages_with_review_status(
     response = await client.get(URL, headers=caseworker)
     assert response.status_code == 200
     [instrument] = [i for i in response.json() if i["key"] == "scam_compound"]
-    assert instrument["versions"] == [1, 2]
-    assert instrument["latest_version"] == 2
+    assert instrument["versions"] == [1, 2, 3]
+    assert instrument["latest_version"] == 3
     statuses = {loc["code"]: loc["status"] for loc in instrument["locales"]}
     assert statuses["en"] == "source"
     assert all(
@@ -51,7 +51,7 @@ async def test_english_document_is_the_source(
     assert response.status_code == 200
     assert response.headers["content-language"] == "en"
     body = response.json()
-    assert body["key"] == "scam_compound" and body["version"] == 2  # v2 is the default
+    assert body["key"] == "scam_compound" and body["version"] == 3  # v3 is the default
     texts = _texts(body)
     assert len(texts) > 100
     assert {t["status"] for t in texts} == {"source"}

@@ -148,7 +148,10 @@ async def test_an_outside_provider_needs_services_consent_and_withdrawal_stops_i
         "consent-required",
     )
     assert (await _move(client, field, referral["id"], "declined")).status_code == 200
+    # Given again: a new record that names the withdrawal it supersedes (without it,
+    # the withdrawal would stand: a phone that never saw it cannot undo it).
     given_again = consent(case_id, "services", "given", minutes=10)
+    given_again["data"]["supersedes"] = withdrawn["id"]
     assert (await field.caseworker.push([given_again]))[0]["status"] == "applied"
     again = (await _refer(client, field, case_id, provider_id=shelter)).json()
     assert (await _move(client, field, again["id"], "accepted")).status_code == 200
