@@ -216,6 +216,10 @@ def _handle_lantern_error(request: Request[Any, Any, Any], exc: e.LanternError) 
     return _respond(request, problem_for(exc), _headers_for(exc))
 
 
+#: What Litestar says when the client disconnects while its body is read.
+_CLIENT_GONE = "client disconnected prematurely"
+
+
 def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     if isinstance(exc, ValidationException):
         if _is_malformed_json(exc):
@@ -226,6 +230,16 @@ def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) 
     if exc.status_code == 400:
         # Litestar raises a plain 400 when the body cannot be decoded at all.
         return _handle_lantern_error(request, e.MalformedBody())
+    if exc.status_code == 500 and exc.detail == _CLIENT_GONE:
+        # The client closed its connection while sending its body (a phone losing its
+        # network mid-push): nothing was applied, nobody reads this answer, no bug.
+        logger.warning("client disconnected before its request body arrived")
+        problem = Problem(
+            type=problem_type("client-disconnected"),
+            title=N_("The client closed the connection before its request arrived."),
+            status=400,
+        )
+        return _respond(request, problem)
     slug, title = _HTTP_STATUS.get(exc.status_code, ("http-error", N_("The request failed.")))
     if exc.status_code >= 500:
         logger.error("http error %s", exc.status_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -9,9 +10,11 @@ import pytest
 from httpx import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from backend.consent.rules import ConsentRecord, in_force, standing
 from backend.consent.services import ConsentService
+from backend.db.models import Change, ConsentState
 from backend.db.session import read_transaction
 from backend.runtime import Runtime
 from tests.backend.referrals.support import consent, provider
@@ -231,3 +234,48 @@ async def test_withdrawal_closes_every_exit_on_the_next_query(
     assert all(table["total"] is None for table in after["tables"])  # 4 left: below k
     exported = await client.get(summary, headers=headers, params={"format": "csv"})
     assert "Total,[c]" in exported.text and "Total,5" not in exported.text
+
+
+async def test_consents_pushed_at_once_are_all_counted_in_commit_order(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """Concurrent pushes of consents for one case (really at once on PostgreSQL): none is
+    lost, and what stands is the rule applied in the order the pushes committed."""
+    field = await field_operation(client, accounts)
+    case_id = uuid.uuid4()
+    await field.caseworker.push([mutation("case", case_id, case_data(field.operation_id))])
+    states = ["given", "withdrawn", "given", "refused", "withdrawn", "given", "given", "refused"]
+    pushes = [
+        mutation(
+            "consent",
+            uuid.uuid4(),
+            {
+                "case_id": str(case_id),
+                "purpose": "services",
+                "state": state,
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
+            },
+        )
+        for state in states
+    ]
+    results = await asyncio.gather(*(field.caseworker.push([m]) for m in pushes))
+    assert {r[0]["status"] for r in results} == {"applied"}
+    by_id = {uuid.UUID(m["id"]): m["data"]["state"] for m in pushes}
+    async with read_transaction(runtime.db) as session:
+        committed = (
+            (
+                await session.execute(
+                    select(Change.record_id).where(Change.record_id.in_(by_id)).order_by(Change.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        row = (
+            await session.execute(select(ConsentState).where(ConsentState.case_id == case_id))
+        ).scalar_one()
+    expected = standing(
+        ConsentRecord(record_id=r, purpose="services", state=by_id[r]) for r in committed
+    )["services"]
+    assert row.received == len(states)
+    assert (row.state, row.record_id) == (expected.state, expected.record_id)

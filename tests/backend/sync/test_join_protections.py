@@ -8,11 +8,14 @@ reopening a closed referral, a forged cursor, an altered ciphertext.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
+from litestar import Litestar
 from sqlalchemy import select, text, update
 
 from backend.db.base import Base
@@ -312,3 +315,52 @@ async def test_a_consent_recorded_in_the_future_is_refused(
     assert [r["status"] for r in results] == ["rejected", "applied"]
     assert _problem_fields(results[0]) == ["data.recorded_at"]
     assert _problem_codes(results[0]) == ["in_the_future"]
+
+
+# -- a phone that loses its network mid-push ---------------------------------------------------
+
+
+async def test_a_client_that_disconnects_mid_push_is_logged_as_such_not_as_a_bug(
+    app: Litestar, accounts: Accounts, client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = await field_operation(client, accounts)
+    sent: list[dict[str, Any]] = []
+    parts = iter(
+        [
+            {"type": "http.request", "body": b'{"device_id": "', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict[str, Any]:
+        return next(parts)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    token = a.caseworker.headers["Authorization"].encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/sync/push",
+        "raw_path": b"/api/v1/sync/push",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"4000"),
+            (b"authorization", token),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("client disconnected" in r.getMessage() for r in caplog.records)
