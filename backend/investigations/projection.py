@@ -146,6 +146,7 @@ def disclosure_rows(
         "date_from": _date(values.get("date_from")),
         "date_to": _date(values.get("date_to")) or _date(values.get("date_from")),
         "disclosed_on": disclosed_on,
+        "sealed": sealed,
     }
 
     def row(on: Chain, **extra: Any) -> dict[str, Any]:

@@ -29,9 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from backend.access.policy import INVESTIGABLE_CONSENT, SEALED_ROLES
+from backend.access.policy import INVESTIGABLE_CONSENT
 from backend.db.base import utcnow
 from backend.db.models import (
+    ApprovedRecord,
     CaseBasis,
     DataKey,
     DisclosureRequest,
@@ -146,18 +147,39 @@ async def forget_case(session: AsyncSession, case_id: uuid.UUID) -> None:
     await session.execute(delete(CaseBasis).where(CaseBasis.case_id == case_id))
 
 
+def _basis_holds() -> ColumnElement[bool]:
+    """A case may reach investigators: its latest consent is given, or a legal basis is recorded.
+
+    The one spelling of that rule here: :func:`visible` and
+    :meth:`LinkageRepository.with_basis` (the disclosure read-back) both use it.
+    """
+    return or_(CaseBasis.consent_state == INVESTIGABLE_CONSENT, CaseBasis.legal_basis.is_not(None))
+
+
+def _approved_records(investigation_id: uuid.UUID) -> Select[Any]:
+    """Records an approved request of this investigation named, still at the revision approved."""
+    return (
+        select(ApprovedRecord.record_id)
+        .join(DisclosureRequest, DisclosureRequest.id == ApprovedRecord.request_id)
+        .join(Record, (Record.id == ApprovedRecord.record_id) & (Record.rev == ApprovedRecord.rev))
+        .where(
+            DisclosureRequest.investigation_id == investigation_id,
+            DisclosureRequest.status == "approved",
+            Record.deleted.is_(False),
+        )
+    )
+
+
 def visible(investigation_id: uuid.UUID) -> list[ColumnElement[bool]]:
     """The conditions under which an index row appears in one investigation.
 
-    Used with a join of :class:`CaseBasis` on the case (see ``_select``).
+    Used with a join of :class:`CaseBasis` on the case (see ``_select``). A
+    sealed row (the victim's own) appears only when an approved request of the
+    investigation named its record, at the revision approved.
     """
-    approved = select(DisclosureRequest.case_id).where(
-        DisclosureRequest.investigation_id == investigation_id,
-        DisclosureRequest.status == "approved",
-    )
     return [
-        or_(CaseBasis.consent_state == INVESTIGABLE_CONSENT, CaseBasis.legal_basis.is_not(None)),
-        or_(_D.role.not_in(sorted(SEALED_ROLES)), _D.case_id.in_(approved)),
+        _basis_holds(),
+        or_(_D.sealed.is_(False), _D.record_id.in_(_approved_records(investigation_id))),
     ]
 
 
@@ -173,7 +195,7 @@ def _select(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
 def _exported() -> list[ColumnElement[bool]]:
     """What leaves in an export: readable values, never a victim's own (even approved)."""
     return [
-        _D.role.not_in(sorted(SEALED_ROLES)),
+        _D.sealed.is_(False),
         or_(_D.address.is_not(None), _D.tx_hash.is_not(None)),
     ]
 
@@ -237,6 +259,10 @@ class InvestigationRepository:
     def add_request(self, request: DisclosureRequest) -> None:
         """Stage a new disclosure request."""
         self.session.add(request)
+
+    def add_approved(self, approved: ApprovedRecord) -> None:
+        """Stage a record an approval reveals."""
+        self.session.add(approved)
 
     async def requests_of(
         self, investigation_id: uuid.UUID, *, limit: int, offset: int
@@ -548,15 +574,36 @@ class LinkageRepository:
         statement = _select(investigation_id, _D.case_id, _D.operation_id).distinct()
         return list(await self.session.execute(statement))
 
-    async def sealed_of_case(self, case_id: uuid.UUID) -> list[Record]:
-        """A case's live disclosure records whose index rows are sealed (a victim's own)."""
-        record_ids = select(_D.record_id).where(
-            _D.case_id == case_id, _D.role.in_(sorted(SEALED_ROLES))
-        )
+    async def sealed_records(self, case_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
+        """(id, revision) of a case's live disclosure records whose index rows are sealed."""
+        record_ids = select(_D.record_id).where(_D.case_id == case_id, _D.sealed.is_(True))
         result = await self.session.execute(
-            select(Record).where(Record.id.in_(record_ids), Record.deleted.is_(False))
+            select(Record.id, Record.rev)
+            .where(Record.id.in_(record_ids), Record.deleted.is_(False))
+            .order_by(Record.id)
+        )
+        return [(r[0], r[1]) for r in result]
+
+    async def approved_records(self, request_id: uuid.UUID) -> list[Record]:
+        """The live records a request's approval named, if still at the revision approved."""
+        result = await self.session.execute(
+            select(Record)
+            .join(
+                ApprovedRecord,
+                (ApprovedRecord.record_id == Record.id) & (ApprovedRecord.rev == Record.rev),
+            )
+            .where(ApprovedRecord.request_id == request_id, Record.deleted.is_(False))
+            .order_by(Record.id)
         )
         return list(result.scalars())
+
+    async def with_basis(self, case_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these cases may reach investigators now (the rule of :func:`visible`)."""
+        out: set[uuid.UUID] = set()
+        for part in _chunks(list(case_ids)):
+            statement = select(CaseBasis.case_id).where(CaseBasis.case_id.in_(part), _basis_holds())
+            out.update(await self.session.scalars(statement))
+        return out
 
     async def data_key(self, case_id: uuid.UUID) -> DataKey | None:
         """A case's wrapped data key (none once erased)."""

@@ -19,23 +19,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.access.policy import SEALED_ROLES
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
-from backend.cases.repositories import CaseRepository
 from backend.crypto.keys import KeyRing
-from backend.crypto.vault import Vault, WrappedKey
+from backend.crypto.vault import Vault
 from backend.db.base import utcnow
 from backend.db.models import DisclosureRequest, Investigation
 from backend.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backend.i18n import N_
 from backend.investigations import exports
+from backend.investigations.disclosures import Revelations
 from backend.investigations.graph import HubRule, clusters
 from backend.investigations.projection import WalletTagger, search_key
 from backend.investigations.repositories import (
     InvestigationRepository,
     LinkageRepository,
-    set_legal_basis,
 )
 from backend.investigations.schemas import (
     AddressLookup,
@@ -52,19 +50,15 @@ from backend.investigations.schemas import (
     Hub,
     InvestigationOut,
     PartialMatch,
-    RequestForCoordinator,
-    RevealedWallet,
     SearchHit,
     Summary,
 )
 from backend.linkage.addresses import Chain, InvalidValue, normalize
 from backend.linkage.addresses.partials import PartialAddress
-from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.statistics import DEFAULT_K, Table, protect
-from backend.sync.sealing import open_body
 
-__all__ = ["CO_DISCLOSURE_CASES", "DisclosureDecisions", "InvestigationService", "References"]
+__all__ = ["CO_DISCLOSURE_CASES", "InvestigationService", "References"]
 
 _NOT_YOURS = N_("No such investigation of yours.")
 #: Co-disclosed addresses are counted over at most this many cases of the address
@@ -129,7 +123,7 @@ class InvestigationService:
         self.investigations = InvestigationRepository(session)
         self.index = LinkageRepository(session)
         self.audit = AuditLog(session, runtime.keyring)
-        self.vault = Vault(runtime.keyring)
+        self.revelations = Revelations(self.index, Vault(runtime.keyring))
 
     # -- investigations -------------------------------------------------------------
 
@@ -632,7 +626,7 @@ class InvestigationService:
         for row in await self.investigations.requests_of(
             investigation.id, limit=limit, offset=offset
         ):
-            revealed = await self._revealed(row) if row.status == "approved" else None
+            revealed = await self.revelations.of(row) if row.status == "approved" else None
             revealed_count += len(revealed or [])
             out.append(
                 DisclosureRequestOut(
@@ -653,143 +647,3 @@ class InvestigationService:
             revealed=revealed_count,
         )
         return out
-
-    async def _revealed(self, request: DisclosureRequest) -> list[RevealedWallet]:
-        """What an approval reveals: the case's own wallets, opened under its key, nothing else."""
-        stored = await self.index.data_key(request.case_id)
-        if stored is None:
-            return []
-        key = self.vault.unwrap(
-            WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id), request.case_id
-        )
-        found: set[tuple[str, str]] = set()
-        for record in await self.index.sealed_of_case(request.case_id):
-            values = open_body(key, record.id, record.body)
-            raw, chain = values.get("raw"), values.get("chain")
-            if not isinstance(raw, str) or values.get("role") not in SEALED_ROLES:
-                continue
-            try:
-                candidates = normalize(raw, chain if isinstance(chain, str) else None)  # type: ignore[arg-type]
-            except InvalidValue:
-                continue
-            found |= {(c.chain, c.canonical) for c in candidates}
-        return [RevealedWallet(chain=c, address=a) for c, a in sorted(found)]  # type: ignore[arg-type]
-
-
-class DisclosureDecisions:
-    """Coordinators' side of disclosure requests: about cases of their operations only."""
-
-    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
-        self.session = session
-        self.runtime = runtime
-        self.investigations = InvestigationRepository(session)
-        self.operations = OperationRepository(session)
-        self.cases = CaseRepository(session)
-        self.audit = AuditLog(session, runtime.keyring)
-
-    @staticmethod
-    def _out(row: DisclosureRequest, investigation: Investigation) -> RequestForCoordinator:
-        return RequestForCoordinator(
-            id=row.id,
-            case_id=row.case_id,
-            operation_id=row.operation_id,
-            investigation_id=investigation.id,
-            investigation_title=investigation.title,
-            investigation_purpose=investigation.purpose,
-            legal_basis=investigation.legal_basis,
-            reason=row.reason,
-            status=row.status,  # type: ignore[arg-type]
-            requested_at=row.requested_at,
-            decided_at=row.decided_at,
-            decision_note=row.decision_note,
-        )
-
-    async def waiting(
-        self, principal: Principal, *, status: str | None, limit: int, offset: int
-    ) -> list[RequestForCoordinator]:
-        """Requests about cases of the caller's operations (an audited read)."""
-        scope = await self.operations.ids_for_member(principal.user_id)
-        rows = await self.investigations.requests_for_operations(
-            scope, status=status, limit=limit, offset=offset
-        )
-        self.audit.record(
-            AuditEvent(
-                action="disclosure_request.list",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
-                detail={"requests": len(rows)},
-            )
-        )
-        return [self._out(r, i) for r, i in rows]
-
-    async def decide(
-        self, principal: Principal, request_id: uuid.UUID, *, approve: bool, note: str | None
-    ) -> RequestForCoordinator:
-        """Approve or refuse a pending request about a case of the caller's operations.
-
-        Raises:
-            NotFound: not a request about a case of the caller's operations (audited).
-            Conflict: already decided.
-        """
-        scope = await self.operations.ids_for_member(principal.user_id)
-        row = await self.investigations.request_in(request_id, operations=scope, for_update=True)
-        investigation = await self.investigations.get(row.investigation_id) if row else None
-        if row is None or investigation is None:
-            raise _refused(
-                self.runtime,
-                principal,
-                N_("No such disclosure request about your operations' cases."),
-                action="disclosure_request.decide",
-                object_type="disclosure_request",
-                object_id=request_id,
-            )
-        if row.status != "pending":
-            raise Conflict(N_("This request was already decided."))
-        row.status = "approved" if approve else "refused"
-        row.decided_by = principal.user_id
-        row.decided_at = utcnow()
-        row.decision_note = note
-        self.audit.record(
-            AuditEvent(
-                action="disclosure_request.decide",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
-                object_type="disclosure_request",
-                object_id=str(row.id),
-                detail={"decision": row.status, "investigation": str(investigation.id)},
-            )
-        )
-        return self._out(row, investigation)
-
-    async def legal_basis(
-        self, principal: Principal, case_id: uuid.UUID, *, basis: str | None
-    ) -> None:
-        """Record (or remove) a legal basis, other than consent, for a case of the caller's operations.
-
-        With one, the case's disclosures reach investigators even without
-        consent (its own wallets still only through an approved request).
-
-        Raises:
-            NotFound: not a case of the caller's operations (audited).
-        """
-        scope = await self.operations.ids_for_member(principal.user_id)
-        if await self.cases.case_in(case_id, scope) is None:
-            raise _refused(
-                self.runtime,
-                principal,
-                N_("No such case among your operations."),
-                action="linkage.legal_basis",
-                object_type="case",
-                object_id=case_id,
-            )
-        await set_legal_basis(self.session, case_id, basis)
-        self.audit.record(
-            AuditEvent(
-                action="linkage.legal_basis",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
-                object_type="case",
-                object_id=str(case_id),
-                detail={"recorded": basis is not None},
-            )
-        )

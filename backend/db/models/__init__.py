@@ -10,10 +10,12 @@ from backend.db.models.coordination import (
 from backend.db.models.duplicates import DuplicateProposal, PersonEncoding
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.investigations import (
+    ApprovedRecord,
     CaseBasis,
     DisclosureRequest,
     Investigation,
     LinkedDisclosure,
+    ReachedDisclosure,
 )
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
@@ -29,6 +31,7 @@ from backend.db.models.records import (
 
 __all__ = [
     "AccessToken",
+    "ApprovedRecord",
     "AuditEntry",
     "CaseBasis",
     "CaseLifecycle",
@@ -49,6 +52,7 @@ __all__ = [
     "OperationMember",
     "PersonEncoding",
     "Quarantined",
+    "ReachedDisclosure",
     "Record",
     "ReferralStep",
     "ServerState",
