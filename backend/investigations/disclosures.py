@@ -114,11 +114,13 @@ class DisclosureDecisions:
         self.audit = AuditLog(session, runtime.keyring)
 
     @staticmethod
-    def _out(row: DisclosureRequest, investigation: Investigation) -> RequestForCoordinator:
+    def _out(
+        row: DisclosureRequest, investigation: Investigation, operation_id: uuid.UUID
+    ) -> RequestForCoordinator:
         return RequestForCoordinator(
             id=row.id,
             case_id=row.case_id,
-            operation_id=row.operation_id,
+            operation_id=operation_id,
             investigation_id=investigation.id,
             investigation_title=investigation.title,
             investigation_purpose=investigation.purpose,
@@ -146,7 +148,7 @@ class DisclosureDecisions:
                 detail={"requests": len(rows)},
             )
         )
-        return [self._out(r, i) for r, i in rows]
+        return [self._out(r, i, o) for r, i, o in rows]
 
     async def decide(
         self, principal: Principal, request_id: uuid.UUID, *, approve: bool, note: str | None
@@ -158,9 +160,10 @@ class DisclosureDecisions:
             Conflict: already decided.
         """
         scope = await self.operations.ids_for_member(principal.user_id)
-        row = await self.investigations.request_in(request_id, operations=scope, for_update=True)
+        found = await self.investigations.request_in(request_id, operations=scope, for_update=True)
+        row, operation_id = found if found is not None else (None, None)
         investigation = await self.investigations.get(row.investigation_id) if row else None
-        if row is None or investigation is None:
+        if row is None or operation_id is None or investigation is None:
             raise _refused(
                 self.runtime,
                 principal,
@@ -191,7 +194,7 @@ class DisclosureDecisions:
                 detail={"decision": row.status, "investigation": str(investigation.id)},
             )
         )
-        return self._out(row, investigation)
+        return self._out(row, investigation, operation_id)
 
     async def legal_basis(
         self, principal: Principal, case_id: uuid.UUID, *, basis: str | None

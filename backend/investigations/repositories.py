@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.access.policy import INVESTIGABLE_CONSENT
 from backend.db.base import utcnow
@@ -57,6 +57,8 @@ __all__ = [
 #: Bound parameters per ``IN`` list (SQLite allows 32,766 per statement).
 _CHUNK = 900
 _D = LinkedDisclosure
+#: A case's own record: where it is now (a request follows its case).
+_Case = aliased(Record)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,30 +283,39 @@ class InvestigationRepository:
         self,
         request_id: uuid.UUID,
         *,
-        investigation_id: uuid.UUID | None = None,
-        operations: Collection[uuid.UUID] | None = None,
+        operations: Collection[uuid.UUID],
         for_update: bool = False,
-    ) -> DisclosureRequest | None:
-        """One request, if it belongs to this investigation or to one of these operations."""
-        statement = select(DisclosureRequest).where(DisclosureRequest.id == request_id)
-        if investigation_id is not None:
-            statement = statement.where(DisclosureRequest.investigation_id == investigation_id)
-        if operations is not None:
-            statement = statement.where(DisclosureRequest.operation_id.in_(list(operations)))
+    ) -> tuple[DisclosureRequest, uuid.UUID] | None:
+        """One request whose case is now in one of these operations, and that operation.
+
+        The case's current operation decides (a transferred case's requests
+        follow it; the operation it was asked in no longer does).
+        """
+        statement = (
+            select(DisclosureRequest, _Case.operation_id)
+            .join(_Case, _Case.id == DisclosureRequest.case_id)
+            .where(
+                DisclosureRequest.id == request_id,
+                _Case.entity == "case",
+                _Case.operation_id.in_(list(operations)),
+            )
+        )
         if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
+            statement = statement.with_for_update(of=DisclosureRequest)
+        found = (await self.session.execute(statement)).one_or_none()
+        return None if found is None else (found[0], found[1])
 
     async def requests_for_operations(
         self, operations: Collection[uuid.UUID], *, status: str | None, limit: int, offset: int
-    ) -> list[tuple[DisclosureRequest, Investigation]]:
-        """Requests about cases of these operations, oldest pending first."""
+    ) -> list[tuple[DisclosureRequest, Investigation, uuid.UUID]]:
+        """Requests about cases now in these operations (with that operation), oldest first."""
         if not operations:
             return []
         statement = (
-            select(DisclosureRequest, Investigation)
+            select(DisclosureRequest, Investigation, _Case.operation_id)
             .join(Investigation, Investigation.id == DisclosureRequest.investigation_id)
-            .where(DisclosureRequest.operation_id.in_(list(operations)))
+            .join(_Case, _Case.id == DisclosureRequest.case_id)
+            .where(_Case.entity == "case", _Case.operation_id.in_(list(operations)))
         )
         if status is not None:
             statement = statement.where(DisclosureRequest.status == status)
@@ -313,7 +324,7 @@ class InvestigationRepository:
             .limit(limit)
             .offset(offset)
         )
-        return [(row[0], row[1]) for row in await self.session.execute(statement)]
+        return [(row[0], row[1], row[2]) for row in await self.session.execute(statement)]
 
 
 class LinkageRepository:
