@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     delete,
     distinct,
     func,
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +40,7 @@ from backend.db.models import (
     DisclosureRequest,
     Investigation,
     LinkedDisclosure,
+    ReachedDisclosure,
     Record,
 )
 from backend.db.statements import dialect_insert
@@ -50,6 +53,7 @@ __all__ = [
     "ProjectionOp",
     "apply_projection",
     "forget_case",
+    "save_reach",
     "set_legal_basis",
     "visible",
 ]
@@ -57,6 +61,7 @@ __all__ = [
 #: Bound parameters per ``IN`` list (SQLite allows 32,766 per statement).
 _CHUNK = 900
 _D = LinkedDisclosure
+_R = ReachedDisclosure
 #: A case's own record: where it is now (a request follows its case).
 _Case = aliased(Record)
 
@@ -121,6 +126,7 @@ def apply_projection(session: Session, ops: Sequence[ProjectionOp]) -> None:
     for op in ops:
         if op.forget_case is not None:
             session.execute(delete(_D).where(_D.case_id == op.forget_case))
+            session.execute(delete(_R).where(_R.case_id == op.forget_case))
             session.execute(delete(CaseBasis).where(CaseBasis.case_id == op.forget_case))
         elif op.consent is not None:
             _consent_upsert(session, op.consent)
@@ -146,6 +152,7 @@ async def set_legal_basis(session: AsyncSession, case_id: uuid.UUID, basis: str 
 async def forget_case(session: AsyncSession, case_id: uuid.UUID) -> None:
     """Drop everything the index holds of a case (erasure calls this)."""
     await session.execute(delete(_D).where(_D.case_id == case_id))
+    await session.execute(delete(_R).where(_R.case_id == case_id))
     await session.execute(delete(CaseBasis).where(CaseBasis.case_id == case_id))
 
 
@@ -192,6 +199,26 @@ def _select(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
         .join(CaseBasis, CaseBasis.case_id == _D.case_id)
         .where(*visible(investigation_id))
     )
+
+
+def _reached(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
+    """Like ``_select``, over the rows this investigation reached by its own work only."""
+    return _select(investigation_id, *columns).join(
+        _R,
+        and_(
+            _R.investigation_id == investigation_id,
+            _R.record_id == _D.record_id,
+            _R.chain == _D.chain,
+        ),
+    )
+
+
+def save_reach(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Record index rows investigations reached (runs inside the writing transaction)."""
+    insert_ = dialect_insert(session)  # type: ignore[arg-type]  # a sync Session works alike
+    for part in _chunks(list(rows)):
+        if part:
+            session.execute(insert_(_R).values(list(part)).on_conflict_do_nothing())
 
 
 def _exported() -> list[ColumnElement[bool]]:
@@ -387,7 +414,7 @@ class LinkageRepository:
     async def graph_rows(
         self, investigation_id: uuid.UUID, case_ids: Collection[uuid.UUID]
     ) -> list[Any]:
-        """(case, operation, tag, chain, address, role) of these cases' readable addresses."""
+        """(case, operation, tag, chain, address, role, record) of these cases' readable addresses."""
         out: list[Any] = []
         for part in _chunks(list(case_ids)):
             statement = _select(
@@ -398,6 +425,7 @@ class LinkageRepository:
                 _D.chain,
                 _D.address,
                 _D.role,
+                _D.record_id,
             ).where(_D.case_id.in_(part), _D.address.is_not(None))
             out += list(await self.session.execute(statement))
         return out
@@ -412,6 +440,8 @@ class LinkageRepository:
             _D.partial_prefix,
             _D.partial_suffix,
             _D.disclosed_on,
+            _D.record_id,
+            _D.chain,
         ).where(_D.lookup_tag.in_(list(tags)), _D.partial_prefix.is_not(None))
         return list(await self.session.execute(statement))
 
@@ -527,7 +557,7 @@ class LinkageRepository:
         cases = func.count(distinct(_D.case_id))
         operations = func.count(distinct(_D.operation_id))
         statement = (
-            _select(investigation_id, _D.chain, _D.address, cases, operations)
+            _reached(investigation_id, _D.chain, _D.address, cases, operations)
             .where(_D.address.is_not(None))
             .group_by(_D.chain, _D.address)
             .having(cases >= rule.min_cases, operations >= rule.min_operations)
@@ -538,7 +568,7 @@ class LinkageRepository:
 
     async def edges(self, investigation_id: uuid.UUID) -> list[Any]:
         """Every visible (case, operation, chain, address) edge of the link graph."""
-        statement = _select(
+        statement = _reached(
             investigation_id, _D.case_id, _D.operation_id, _D.chain, _D.address
         ).where(_D.address.is_not(None))
         return list(await self.session.execute(statement))
@@ -546,7 +576,7 @@ class LinkageRepository:
     async def export_groups(self, investigation_id: uuid.UUID) -> list[Any]:
         """Per address (or transaction): roles, case count and date ranges; no victim's own."""
         statement = (
-            _select(
+            _reached(
                 investigation_id,
                 _D.chain,
                 _D.address,
@@ -567,7 +597,7 @@ class LinkageRepository:
     async def export_edges(self, investigation_id: uuid.UUID) -> list[Any]:
         """Every visible disclosure with a readable value, for the CSV export."""
         statement = (
-            _select(investigation_id, *_ROW)
+            _reached(investigation_id, *_ROW)
             .where(*_exported())
             .order_by(_D.chain, _D.address, _D.tx_hash, _D.case_id)
         )
@@ -575,14 +605,14 @@ class LinkageRepository:
 
     async def case_counts(self, investigation_id: uuid.UUID) -> list[Any]:
         """Distinct visible cases per chain and role (an aggregate, suppressed by the caller)."""
-        statement = _select(
+        statement = _reached(
             investigation_id, _D.chain, _D.role, func.count(distinct(_D.case_id))
         ).group_by(_D.chain, _D.role)
         return list(await self.session.execute(statement))
 
     async def visible_cases(self, investigation_id: uuid.UUID) -> list[Any]:
         """Every case with at least one visible disclosure, and its operation."""
-        statement = _select(investigation_id, _D.case_id, _D.operation_id).distinct()
+        statement = _reached(investigation_id, _D.case_id, _D.operation_id).distinct()
         return list(await self.session.execute(statement))
 
     async def sealed_records(self, case_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
@@ -614,6 +644,54 @@ class LinkageRepository:
         for part in _chunks(list(case_ids)):
             statement = select(CaseBasis.case_id).where(CaseBasis.case_id.in_(part), _basis_holds())
             out.update(await self.session.scalars(statement))
+        return out
+
+    # -- what a query reached -------------------------------------------------------
+
+    _REACH = (_D.record_id, _D.chain, _D.case_id)
+
+    async def reach_of_cases(
+        self, investigation_id: uuid.UUID, tags: Collection[bytes], cases: Collection[uuid.UUID]
+    ) -> list[Any]:
+        """(record, chain, case) of the visible rows of these cases under these tags."""
+        out: list[Any] = []
+        for part in _chunks(list(cases)):
+            statement = _select(investigation_id, *self._REACH).where(
+                _D.case_id.in_(part), _D.lookup_tag.in_(list(tags))
+            )
+            out += list(await self.session.execute(statement))
+        return out
+
+    async def reach_of_transactions(
+        self, investigation_id: uuid.UUID, cases: Collection[uuid.UUID]
+    ) -> list[Any]:
+        """(record, chain, case) of the visible transactions (by hash) these cases disclosed."""
+        out: list[Any] = []
+        for part in _chunks(list(cases)):
+            statement = _select(investigation_id, *self._REACH).where(
+                _D.case_id.in_(part), _D.address.is_(None), _D.tx_hash.is_not(None)
+            )
+            out += list(await self.session.execute(statement))
+        return out
+
+    async def reach_of_addresses(
+        self,
+        investigation_id: uuid.UUID,
+        addresses: Collection[tuple[str, str]],
+        *,
+        cases: Collection[uuid.UUID] | None = None,
+    ) -> list[Any]:
+        """(record, chain, case) of the visible rows naming these addresses (of these cases)."""
+        out: list[Any] = []
+        for part in _chunks(list(addresses)):
+            if not part:
+                continue
+            statement = _select(investigation_id, *self._REACH).where(
+                tuple_(_D.chain, _D.address).in_(list(part))
+            )
+            if cases is not None:
+                statement = statement.where(_D.case_id.in_(list(cases)))
+            out += list(await self.session.execute(statement))
         return out
 
     async def data_key(self, case_id: uuid.UUID) -> DataKey | None:

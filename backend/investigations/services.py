@@ -31,6 +31,7 @@ from backend.investigations import exports
 from backend.investigations.disclosures import Revelations
 from backend.investigations.graph import HubRule, clusters
 from backend.investigations.projection import WalletTagger, search_key
+from backend.investigations.reach import note_reach
 from backend.investigations.repositories import (
     InvestigationRepository,
     LinkageRepository,
@@ -119,6 +120,7 @@ class InvestigationService:
     """What an investigator does, always inside one of their own investigations."""
 
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.session = session
         self.runtime = runtime
         self.investigations = InvestigationRepository(session)
         self.index = LinkageRepository(session)
@@ -232,6 +234,8 @@ class InvestigationService:
             raise _invalid("address", exc, "path") from None
         refs = References(self.runtime.keyring, investigation)
         tags = self._tags(chain, canonical)
+        naming = await self.index.cases_naming(investigation.id, tags, limit=limit)
+        shown = [r[0] for r in naming]
         cases = [
             CaseDisclosure(
                 case_ref=refs.case(case_id),
@@ -241,9 +245,7 @@ class InvestigationService:
                 first_disclosed=first,
                 last_disclosed=last,
             )
-            for case_id, operation_id, first, last, roles, kinds in await self.index.cases_naming(
-                investigation.id, tags, limit=limit
-            )
+            for case_id, operation_id, first, last, roles, kinds in naming
         ]
         total, first_day, last_day, period_from, period_to = await self.index.address_totals(
             investigation.id, tags
@@ -258,6 +260,13 @@ class InvestigationService:
         co = await self.index.co_disclosed(
             investigation.id, tags, cases_at_most=CO_DISCLOSURE_CASES, limit=limit
         )
+        # What this lookup reached: the listed cases' rows of the address, of the
+        # co-disclosed addresses shown and of their transactions; the partials matched.
+        reached = list(await self.index.reach_of_cases(investigation.id, tags, shown))
+        reached += await self.index.reach_of_addresses(
+            investigation.id, [(r[0], r[1]) for r in co], cases=shown
+        )
+        reached += await self.index.reach_of_transactions(investigation.id, shown)
         partials = []
         keyring = self.runtime.keyring
         filed = [WalletTagger(keyring, key_id=k).partials(chain) for k in keyring.key_ids]
@@ -266,6 +275,7 @@ class InvestigationService:
                 chain=chain, prefix=row.partial_prefix or "", suffix=row.partial_suffix or ""
             )
             if partial.matches(canonical):
+                reached.append((row.record_id, row.chain, row.case_id))
                 partials.append(
                     PartialMatch(
                         case_ref=refs.case(row.case_id),
@@ -275,6 +285,7 @@ class InvestigationService:
                         suffix=partial.suffix,
                     )
                 )
+        note_reach(self.session, investigation.id, reached)
         self._audit(
             principal,
             investigation,
@@ -317,6 +328,12 @@ class InvestigationService:
         ends = search_key(chain, partial.prefix), search_key(chain, partial.suffix)
         rows = await self.index.search(
             investigation.id, chain, prefix=ends[0], suffix=ends[1], limit=limit
+        )
+        found = [(r[0], r[1]) for r in rows]
+        note_reach(
+            self.session,
+            investigation.id,
+            await self.index.reach_of_addresses(investigation.id, found),
         )
         self._audit(
             principal,
@@ -384,6 +401,7 @@ class InvestigationService:
         nodes: dict[bytes, tuple[str, str, int, bool]] = {}
         seen_cases: dict[uuid.UUID, uuid.UUID] = {}
         edges: set[tuple[uuid.UUID, str, str, str]] = set()
+        reached: list[tuple[uuid.UUID, str, uuid.UUID]] = []
         truncated = False
 
         async def visit(found: dict[bytes, tuple[str, str]], *, start: bool = False) -> list[Any]:
@@ -407,9 +425,16 @@ class InvestigationService:
         )
         while frontier and not truncated:
             new: dict[bytes, tuple[str, str]] = {}
-            for case_id, operation_id, tag, chain_, address_, role in await self.index.graph_rows(
-                investigation.id, frontier
-            ):
+            for (
+                case_id,
+                operation_id,
+                tag,
+                chain_,
+                address_,
+                role,
+                record_id,
+            ) in await self.index.graph_rows(investigation.id, frontier):
+                reached.append((record_id, chain_, case_id))
                 seen_cases[case_id] = operation_id
                 edges.add((case_id, chain_, address_, role))
                 if tag not in nodes:
@@ -419,6 +444,7 @@ class InvestigationService:
                 new, truncated = dict(list(new.items())[:room]), True
             frontier = await visit(new) if new else []
         case_ops = seen_cases
+        note_reach(self.session, investigation.id, reached)
         addresses = sorted(
             (
                 AddressNode(chain=c, address=a, cases=n, hub=hub)  # type: ignore[arg-type]
