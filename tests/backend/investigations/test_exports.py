@@ -31,7 +31,7 @@ async def _exported(client: AsyncClient, accounts: Accounts, export: str) -> str
             (EVM, {"chain": "ethereum", "role": "wage_source"}),
             (
                 "0x" + TX,
-                {"kind": "transaction", "chain": "ethereum", "role": "paid_to_perpetrator"},
+                {"kind": "transaction", "chain": "ethereum", "role": "scam_collection"},
             ),
         ]
     )

@@ -73,7 +73,7 @@ async def _seeded(client: AsyncClient, accounts: Accounts) -> None:
                     {
                         "chain": "tron",
                         "kind": "payment",
-                        "role": "paid_to_perpetrator",
+                        "role": "scam_collection",
                         "asset": "USDT",
                         "amount": f"{100 + n}.5",
                         "date_from": f"2026-03-{n + 1:02d}",
