@@ -63,7 +63,8 @@ def _write_reach(session: Session) -> None:
         return  # a read hands them on with its audit; a savepoint waits for the real commit
     buffer = session.info.pop(REACH_BUFFER, None)
     if buffer:
-        save_reach(session, list(buffer.values()))
+        # In key order: concurrent writers of overlapping rows then wait, never deadlock.
+        save_reach(session, [buffer[k] for k in sorted(buffer, key=lambda k: (k[0], k[1], k[2]))])
 
 
 @event.listens_for(Session, "after_rollback")

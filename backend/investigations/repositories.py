@@ -3,8 +3,10 @@
 What an investigator may see is applied inside each query (:func:`visible`):
 a disclosure appears only when its case's latest ``financial_investigation``
 consent is given or a legal basis is recorded for the case, and a victim's own
-wallet only when a disclosure request for the case was approved in that
-investigation. Nothing is filtered after the query.
+wallet (any sealed row) only when an approved disclosure request of that
+investigation named its record, at the revision approved. Exports and
+aggregates read only the rows the investigation reached (:func:`_reached`).
+Nothing is filtered after the query.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ An investigator works inside an investigation of their own; another's is
 address queried is recorded as a keyed tag, never in clear). Cases appear as
 case references: HMAC pseudonyms under a key derived for the investigation
 (from the master key active when it was opened), stable inside it and
-unlinkable across investigations; operations likewise.
+unlinkable across investigations; operations likewise. Exports, the summary,
+hubs and clusters hold only what the investigation's own lookups, searches
+and expansions reached (``reach.py``), so that references cannot be matched
+across investigations by the rows behind them.
 """
 
 from __future__ import annotations
@@ -355,7 +358,7 @@ class InvestigationService:
     async def hubs(
         self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[Hub]:
-        """Addresses named by many cases across several operations, most named first."""
+        """Among the rows it reached: addresses named by many cases across operations."""
         investigation = await self._owned(principal, investigation_id, "investigation.hubs")
         rows = await self.index.hubs(investigation.id, rule=rule, limit=limit)
         self._audit(principal, investigation, "investigation.hubs", results=len(rows))
@@ -364,7 +367,7 @@ class InvestigationService:
     async def clusters(
         self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[ClusterSummary]:
-        """Connected clusters (union-find over every visible disclosure), hubs left out."""
+        """Connected clusters (union-find over the visible rows it reached), hubs left out."""
         investigation = await self._owned(principal, investigation_id, "investigation.clusters")
         hub_rows = await self.index.hubs(investigation.id, rule=rule, limit=100_000)
         hubs = {(r[0], r[1]) for r in hub_rows}
@@ -482,7 +485,7 @@ class InvestigationService:
     # -- aggregates and exports -----------------------------------------------------
 
     async def summary(self, principal: Principal, investigation_id: uuid.UUID) -> Summary:
-        """Cases per chain and role, small counts suppressed (k = 5) with the statistics rules."""
+        """Reached cases per chain and role, small counts suppressed (k = 5)."""
         investigation = await self._owned(principal, investigation_id, "investigation.summary")
         counts = await self.index.case_counts(investigation.id)
         chains = sorted({r[0] for r in counts})
@@ -507,7 +510,7 @@ class InvestigationService:
         )
 
     async def tagpack(self, principal: Principal, investigation_id: uuid.UUID) -> str:
-        """The investigation's addresses and transactions as a GraphSense TagPack."""
+        """The addresses and transactions the investigation reached, as a GraphSense TagPack."""
         investigation = await self._owned(principal, investigation_id, "investigation.export")
         lines = [
             exports.TagLine(
@@ -549,7 +552,7 @@ class InvestigationService:
         return exports.to_tagpack(header, lines, k=DEFAULT_K)
 
     async def csv(self, principal: Principal, investigation_id: uuid.UUID) -> str:
-        """Every visible disclosure with a readable value, one per line, by case reference."""
+        """Every visible, reached disclosure with a readable value, one per line, by reference."""
         investigation = await self._owned(principal, investigation_id, "investigation.export")
         refs = References(self.runtime.keyring, investigation)
         rows = await self.index.export_edges(investigation.id)

@@ -9,10 +9,12 @@ the whole index.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import defaultdict
 
+import pytest
 from httpx import AsyncClient
 
 from tests.backend.investigations.support import (
@@ -23,7 +25,7 @@ from tests.backend.investigations.support import (
     tron,
     txid,
 )
-from tests.conftest import Accounts
+from tests.conftest import Accounts, is_postgres
 
 RING_A, RING_B = tron("reach-ring-a"), tron("reach-ring-b")
 _FIELDS = (
@@ -142,3 +144,21 @@ async def test_a_search_and_a_cluster_reach_what_they_show(
     lines = await _csv(explorer)
     assert {line["address"] for line in lines} == {RING_A, RING_B}
     assert len(_fingerprints(lines)) == 2
+
+
+@pytest.mark.skipif(not is_postgres(), reason="concurrent writers need PostgreSQL")
+async def test_concurrent_lookups_reach_the_same_rows_once(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    await _seeded(client, accounts)
+    who = await investigator(client, accounts)
+    answers = await asyncio.gather(
+        *(
+            client.get(f"{who.base}/addresses/tron/{ring}", headers=who.headers)
+            for ring in (RING_A, RING_B) * 4
+        )
+    )
+    assert {a.status_code for a in answers} == {200}
+    lines = await _csv(who)
+    assert len(_fingerprints(lines)) == 8
+    assert len(lines) == len({tuple(line.values()) for line in lines})
