@@ -64,3 +64,38 @@ async def test_a_pending_request_moves_with_a_transferred_case(
     assert decided.status_code == 200, decided.text
     (mine,) = await who.get("/disclosure-requests")
     assert mine["revealed"] == [{"chain": "tron", "address": OWN}]
+
+
+async def test_an_approval_lapses_when_its_case_is_transferred(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    source = await site(client, accounts)
+    target = await site(client, accounts)
+    case_id = await source.case(
+        disclosures=[
+            (PERP, {"chain": "tron"}),
+            (OWN, {"chain": "tron", "role": "victim_own"}),
+        ]
+    )
+    who = await investigator(client, accounts)
+    case_ref = (await who.lookup("tron", PERP))["cases"][0]["case_ref"]
+    old, new = source.field.coordinator_headers, target.field.coordinator_headers
+    asked = await client.post(
+        f"{who.base}/disclosure-requests",
+        headers=who.headers,
+        json={"case_ref": case_ref, "reason": "A synthetic witness statement"},
+    )
+    decided = await client.post(
+        f"{REQUESTS}/{asked.json()['id']}/decide", headers=old, json={"decision": "approve"}
+    )
+    assert decided.status_code == 200, decided.text
+    proposed = await client.post(
+        f"/api/v1/cases/{case_id}/transfers",
+        headers=old,
+        json={"to_operation": target.field.operation_id},
+    )
+    accepted = await client.post(f"{TRANSFERS}/{proposed.json()['id']}/accept", headers=new)
+    assert accepted.status_code == 200, accepted.text
+    (mine,) = await who.get("/disclosure-requests")
+    assert mine["status"] == "approved" and mine["revealed"] == []
+    assert (await who.lookup("tron", OWN))["cases"] == []
