@@ -19,7 +19,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["configure_logging", "current_request_id", "with_request_context"]
+__all__ = ["configure_logging", "current_request_id", "route_of", "with_request_context"]
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "lantern_request_id", default=None
@@ -102,6 +102,20 @@ def configure_logging(level: str) -> None:
 
 
 _access = logging.getLogger("lantern.access")
+#: What the access log writes for a request no route matched (its path is not written).
+UNMATCHED = "(unmatched)"
+
+
+def route_of(scope: Scope) -> str:
+    """The route template a request matched, never its raw path.
+
+    A path carries identifiers (an investigator's looked-up address, a case
+    id); the template names only the route
+    (``/api/v1/investigations/{investigation_id}/addresses/{chain}/{address}``).
+    Routing sets it on the scope, which every layer shares.
+    """
+    template = scope.get("path_template")
+    return template if isinstance(template, str) and template else UNMATCHED
 
 
 async def with_request_context(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,7 +156,7 @@ async def with_request_context(app: ASGIApp, scope: Scope, receive: Receive, sen
             "request",
             extra={
                 "method": scope.get("method"),
-                "path": scope.get("path"),
+                "path": route_of(scope),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             },

@@ -31,6 +31,7 @@ from backend.db.engine import Database
 from backend.errors import SideEffect
 
 __all__ = [
+    "AFTER_READ",
     "AUDIT_BUFFER",
     "READS",
     "WRITES",
@@ -56,6 +57,9 @@ WRITES: dict[str, Any] = {"transaction": "write"}
 AUDIT_BUFFER = "lantern.audit.buffer"
 #: ``session.info`` key marking a read-only session (its events are carried over).
 READ_ONLY = "lantern.read_only"
+#: Prefix of ``session.info`` keys whose buffered writes a read transaction hands
+#: on to the write transaction that appends its audit (e.g. what an investigation reached).
+AFTER_READ = "lantern.after_read."
 
 _pending: contextvars.ContextVar[list[SideEffect] | None] = contextvars.ContextVar(
     "lantern_pending_side_effects", default=None
@@ -118,12 +122,19 @@ def _declared(request: Request[Any, Any, Any]) -> Transaction:
 
 
 async def _carry_audit(db: Database, session: AsyncSession) -> None:
-    """Append, in a write transaction, the audit events a read transaction recorded."""
+    """Append, in a write transaction, the audit events a read transaction recorded.
+
+    Buffers under :data:`AFTER_READ` keys ride along (their owners write them
+    before that transaction commits).
+    """
     buffered = session.info.pop(AUDIT_BUFFER, None)
-    if buffered is None or not buffered.events:
+    carried = {k: session.info.pop(k) for k in list(session.info) if k.startswith(AFTER_READ)}
+    if (buffered is None or not buffered.events) and not carried:
         return
     async with write_transaction(db) as writer:
-        writer.info[AUDIT_BUFFER] = buffered
+        if buffered is not None:
+            writer.info[AUDIT_BUFFER] = buffered
+        writer.info.update(carried)
 
 
 @asynccontextmanager
@@ -185,7 +196,9 @@ async def provide_db_session(
         # and the read's connection goes back to the pool first: a request that
         # held one connection while it waited for another could, with as many
         # such requests as the pool has connections, wait for ever.
-        if shared.info.get(AUDIT_BUFFER) is not None:
+        if shared.info.get(AUDIT_BUFFER) is not None or any(
+            k.startswith(AFTER_READ) for k in shared.info
+        ):
             await shared.commit()
             await _carry_audit(db, shared)
         return

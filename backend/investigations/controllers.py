@@ -13,6 +13,7 @@ from backend.access.guards import allow
 from backend.access.roles import Role
 from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.investigations.disclosures import DisclosureDecisions
 from backend.investigations.graph import HubRule
 from backend.investigations.schemas import (
     AddressLookup,
@@ -29,7 +30,7 @@ from backend.investigations.schemas import (
     SearchHit,
     Summary,
 )
-from backend.investigations.services import DisclosureDecisions, InvestigationService
+from backend.investigations.services import InvestigationService
 from backend.linkage.addresses import Chain
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 

@@ -52,6 +52,7 @@ __all__ = [
     "reindex",
     "search_key",
     "stage_projection",
+    "victims_own",
 ]
 
 #: ``session.info`` key under which a transaction's index changes wait.
@@ -110,6 +111,28 @@ def _amount(chain: Chain, asset: Any, amount: Any) -> tuple[str | None, str | No
     return symbol, format(parsed.value, "f")
 
 
+#: Roles of a payment the victim took part in on chain (they paid it, or were paid).
+_VICTIM_PARTY_ROLES = frozenset({"paid_to_perpetrator", "wage_source"})
+
+
+def victims_own(kind: Any, role: str, direction: Any) -> bool:
+    """Whether a disclosure is the victim's own: sealed like their wallet.
+
+    Their wallet (``victim_own``); and a payment or transaction they sent or
+    received (``direction`` sent or received; without a direction, a payment
+    to a perpetrator or of wages): its hash, or its counterparty with the
+    exact amount and date, finds the transaction on a public chain, and the
+    chain names the victim's own wallet as its sender or receiver.
+    """
+    if role in SEALED_ROLES:
+        return True
+    if kind not in {"payment", "transaction"}:
+        return False
+    if direction in {"sent", "received"}:
+        return True
+    return role in _VICTIM_PARTY_ROLES
+
+
 def disclosure_rows(
     values: Mapping[str, Any],
     *,
@@ -123,7 +146,9 @@ def disclosure_rows(
 
     A recruiter identifier (a phone, a handle) is not chain data and is never
     indexed; an invalid value is not indexed either (it waits, as entered, for
-    a coordinator to correct). A victim's own wallet keeps only its lookup tag.
+    a coordinator to correct). A victim's own wallet, or a payment they took part
+    in (:func:`victims_own`), keeps only its lookup tag; a transaction of theirs
+    is not indexed.
     """
     kind, role, raw = values.get("kind"), values.get("role"), values.get("raw")
     if kind not in {"wallet", "payment", "transaction"} or not isinstance(raw, str):
@@ -131,7 +156,7 @@ def disclosure_rows(
     role = role if isinstance(role, str) else "unknown"
     given = values.get("chain")
     chain: Chain | None = given if given in CHAINS else None
-    sealed = role in SEALED_ROLES
+    sealed = victims_own(kind, role, values.get("direction"))
     base: dict[str, Any] = {
         "record_id": record_id,
         "case_id": case_id,
@@ -148,6 +173,7 @@ def disclosure_rows(
         "date_from": _date(values.get("date_from")),
         "date_to": _date(values.get("date_to")) or _date(values.get("date_from")),
         "disclosed_on": disclosed_on,
+        "sealed": sealed,
     }
 
     def row(on: Chain, **extra: Any) -> dict[str, Any]:
@@ -193,7 +219,7 @@ def disclosure_rows(
         if kind == "wallet":
             return []
     if chain is None or sealed:
-        return []  # a victim's own payment's hash leads to their wallet
+        return []  # a victim's own payment's hash names their wallet
     try:
         txid = normalize_txid(raw, chain)
     except InvalidValue:

@@ -3,8 +3,10 @@
 What an investigator may see is applied inside each query (:func:`visible`):
 a disclosure appears only when its case's latest ``financial_investigation``
 consent is given or a legal basis is recorded for the case, and a victim's own
-wallet only when a disclosure request for the case was approved in that
-investigation. Nothing is filtered after the query.
+wallet (any sealed row) only when an approved disclosure request of that
+investigation named its record, at the revision approved. Exports and
+aggregates read only the rows the investigation reached (:func:`_reached`).
+Nothing is filtered after the query.
 """
 
 from __future__ import annotations
@@ -18,25 +20,29 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     delete,
     distinct,
     func,
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from backend.access.policy import INVESTIGABLE_CONSENT, SEALED_ROLES
+from backend.access.policy import INVESTIGABLE_CONSENT
 from backend.db.base import utcnow
 from backend.db.models import (
+    ApprovedRecord,
     CaseBasis,
     DataKey,
     DisclosureRequest,
     Investigation,
     LinkedDisclosure,
+    ReachedDisclosure,
     Record,
 )
 from backend.db.statements import dialect_insert
@@ -49,6 +55,7 @@ __all__ = [
     "ProjectionOp",
     "apply_projection",
     "forget_case",
+    "save_reach",
     "set_legal_basis",
     "visible",
 ]
@@ -56,6 +63,9 @@ __all__ = [
 #: Bound parameters per ``IN`` list (SQLite allows 32,766 per statement).
 _CHUNK = 900
 _D = LinkedDisclosure
+_R = ReachedDisclosure
+#: A case's own record: where it is now (a request follows its case).
+_Case = aliased(Record)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +144,7 @@ def apply_projection(session: Session, ops: Sequence[ProjectionOp]) -> None:
         if op.forget_case is not None:
             flush_run()
             session.execute(delete(_D).where(_D.case_id == op.forget_case))
+            session.execute(delete(_R).where(_R.case_id == op.forget_case))
             session.execute(delete(CaseBasis).where(CaseBasis.case_id == op.forget_case))
         elif op.consent is not None:
             flush_run()
@@ -160,21 +171,43 @@ async def set_legal_basis(session: AsyncSession, case_id: uuid.UUID, basis: str 
 async def forget_case(session: AsyncSession, case_id: uuid.UUID) -> None:
     """Drop everything the index holds of a case (erasure calls this)."""
     await session.execute(delete(_D).where(_D.case_id == case_id))
+    await session.execute(delete(_R).where(_R.case_id == case_id))
     await session.execute(delete(CaseBasis).where(CaseBasis.case_id == case_id))
+
+
+def _basis_holds() -> ColumnElement[bool]:
+    """A case may reach investigators: its latest consent is given, or a legal basis is recorded.
+
+    The one spelling of that rule here: :func:`visible` and
+    :meth:`LinkageRepository.with_basis` (the disclosure read-back) both use it.
+    """
+    return or_(CaseBasis.consent_state == INVESTIGABLE_CONSENT, CaseBasis.legal_basis.is_not(None))
+
+
+def _approved_records(investigation_id: uuid.UUID) -> Select[Any]:
+    """Records an approved request of this investigation named, still at the revision approved."""
+    return (
+        select(ApprovedRecord.record_id)
+        .join(DisclosureRequest, DisclosureRequest.id == ApprovedRecord.request_id)
+        .join(Record, (Record.id == ApprovedRecord.record_id) & (Record.rev == ApprovedRecord.rev))
+        .where(
+            DisclosureRequest.investigation_id == investigation_id,
+            DisclosureRequest.status == "approved",
+            Record.deleted.is_(False),
+        )
+    )
 
 
 def visible(investigation_id: uuid.UUID) -> list[ColumnElement[bool]]:
     """The conditions under which an index row appears in one investigation.
 
-    Used with a join of :class:`CaseBasis` on the case (see ``_select``).
+    Used with a join of :class:`CaseBasis` on the case (see ``_select``). A
+    sealed row (the victim's own) appears only when an approved request of the
+    investigation named its record, at the revision approved.
     """
-    approved = select(DisclosureRequest.case_id).where(
-        DisclosureRequest.investigation_id == investigation_id,
-        DisclosureRequest.status == "approved",
-    )
     return [
-        or_(CaseBasis.consent_state == INVESTIGABLE_CONSENT, CaseBasis.legal_basis.is_not(None)),
-        or_(_D.role.not_in(sorted(SEALED_ROLES)), _D.case_id.in_(approved)),
+        _basis_holds(),
+        or_(_D.sealed.is_(False), _D.record_id.in_(_approved_records(investigation_id))),
     ]
 
 
@@ -187,10 +220,30 @@ def _select(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
     )
 
 
+def _reached(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
+    """Like ``_select``, over the rows this investigation reached by its own work only."""
+    return _select(investigation_id, *columns).join(
+        _R,
+        and_(
+            _R.investigation_id == investigation_id,
+            _R.record_id == _D.record_id,
+            _R.chain == _D.chain,
+        ),
+    )
+
+
+def save_reach(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Record index rows investigations reached (runs inside the writing transaction)."""
+    insert_ = dialect_insert(session)  # type: ignore[arg-type]  # a sync Session works alike
+    for part in _chunks(list(rows)):
+        if part:
+            session.execute(insert_(_R).values(list(part)).on_conflict_do_nothing())
+
+
 def _exported() -> list[ColumnElement[bool]]:
     """What leaves in an export: readable values, never a victim's own (even approved)."""
     return [
-        _D.role.not_in(sorted(SEALED_ROLES)),
+        _D.sealed.is_(False),
         or_(_D.address.is_not(None), _D.tx_hash.is_not(None)),
     ]
 
@@ -255,6 +308,10 @@ class InvestigationRepository:
         """Stage a new disclosure request."""
         self.session.add(request)
 
+    def add_approved(self, approved: ApprovedRecord) -> None:
+        """Stage a record an approval reveals."""
+        self.session.add(approved)
+
     async def requests_of(
         self, investigation_id: uuid.UUID, *, limit: int, offset: int
     ) -> list[DisclosureRequest]:
@@ -272,30 +329,39 @@ class InvestigationRepository:
         self,
         request_id: uuid.UUID,
         *,
-        investigation_id: uuid.UUID | None = None,
-        operations: Collection[uuid.UUID] | None = None,
+        operations: Collection[uuid.UUID],
         for_update: bool = False,
-    ) -> DisclosureRequest | None:
-        """One request, if it belongs to this investigation or to one of these operations."""
-        statement = select(DisclosureRequest).where(DisclosureRequest.id == request_id)
-        if investigation_id is not None:
-            statement = statement.where(DisclosureRequest.investigation_id == investigation_id)
-        if operations is not None:
-            statement = statement.where(DisclosureRequest.operation_id.in_(list(operations)))
+    ) -> tuple[DisclosureRequest, uuid.UUID] | None:
+        """One request whose case is now in one of these operations, and that operation.
+
+        The case's current operation decides (a transferred case's requests
+        follow it; the operation it was asked in no longer does).
+        """
+        statement = (
+            select(DisclosureRequest, _Case.operation_id)
+            .join(_Case, _Case.id == DisclosureRequest.case_id)
+            .where(
+                DisclosureRequest.id == request_id,
+                _Case.entity == "case",
+                _Case.operation_id.in_(list(operations)),
+            )
+        )
         if for_update:
-            statement = statement.with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
+            statement = statement.with_for_update(of=DisclosureRequest)
+        found = (await self.session.execute(statement)).one_or_none()
+        return None if found is None else (found[0], found[1])
 
     async def requests_for_operations(
         self, operations: Collection[uuid.UUID], *, status: str | None, limit: int, offset: int
-    ) -> list[tuple[DisclosureRequest, Investigation]]:
-        """Requests about cases of these operations, oldest pending first."""
+    ) -> list[tuple[DisclosureRequest, Investigation, uuid.UUID]]:
+        """Requests about cases now in these operations (with that operation), oldest first."""
         if not operations:
             return []
         statement = (
-            select(DisclosureRequest, Investigation)
+            select(DisclosureRequest, Investigation, _Case.operation_id)
             .join(Investigation, Investigation.id == DisclosureRequest.investigation_id)
-            .where(DisclosureRequest.operation_id.in_(list(operations)))
+            .join(_Case, _Case.id == DisclosureRequest.case_id)
+            .where(_Case.entity == "case", _Case.operation_id.in_(list(operations)))
         )
         if status is not None:
             statement = statement.where(DisclosureRequest.status == status)
@@ -304,7 +370,7 @@ class InvestigationRepository:
             .limit(limit)
             .offset(offset)
         )
-        return [(row[0], row[1]) for row in await self.session.execute(statement)]
+        return [(row[0], row[1], row[2]) for row in await self.session.execute(statement)]
 
 
 class LinkageRepository:
@@ -367,7 +433,7 @@ class LinkageRepository:
     async def graph_rows(
         self, investigation_id: uuid.UUID, case_ids: Collection[uuid.UUID]
     ) -> list[Any]:
-        """(case, operation, tag, chain, address, role) of these cases' readable addresses."""
+        """(case, operation, tag, chain, address, role, record) of these cases' readable addresses."""
         out: list[Any] = []
         for part in _chunks(list(case_ids)):
             statement = _select(
@@ -378,6 +444,7 @@ class LinkageRepository:
                 _D.chain,
                 _D.address,
                 _D.role,
+                _D.record_id,
             ).where(_D.case_id.in_(part), _D.address.is_not(None))
             out += list(await self.session.execute(statement))
         return out
@@ -392,6 +459,8 @@ class LinkageRepository:
             _D.partial_prefix,
             _D.partial_suffix,
             _D.disclosed_on,
+            _D.record_id,
+            _D.chain,
         ).where(_D.lookup_tag.in_(list(tags)), _D.partial_prefix.is_not(None))
         return list(await self.session.execute(statement))
 
@@ -507,7 +576,7 @@ class LinkageRepository:
         cases = func.count(distinct(_D.case_id))
         operations = func.count(distinct(_D.operation_id))
         statement = (
-            _select(investigation_id, _D.chain, _D.address, cases, operations)
+            _reached(investigation_id, _D.chain, _D.address, cases, operations)
             .where(_D.address.is_not(None))
             .group_by(_D.chain, _D.address)
             .having(cases >= rule.min_cases, operations >= rule.min_operations)
@@ -518,7 +587,7 @@ class LinkageRepository:
 
     async def edges(self, investigation_id: uuid.UUID) -> list[Any]:
         """Every visible (case, operation, chain, address) edge of the link graph."""
-        statement = _select(
+        statement = _reached(
             investigation_id, _D.case_id, _D.operation_id, _D.chain, _D.address
         ).where(_D.address.is_not(None))
         return list(await self.session.execute(statement))
@@ -526,7 +595,7 @@ class LinkageRepository:
     async def export_groups(self, investigation_id: uuid.UUID) -> list[Any]:
         """Per address (or transaction): roles, case count and date ranges; no victim's own."""
         statement = (
-            _select(
+            _reached(
                 investigation_id,
                 _D.chain,
                 _D.address,
@@ -547,7 +616,7 @@ class LinkageRepository:
     async def export_edges(self, investigation_id: uuid.UUID) -> list[Any]:
         """Every visible disclosure with a readable value, for the CSV export."""
         statement = (
-            _select(investigation_id, *_ROW)
+            _reached(investigation_id, *_ROW)
             .where(*_exported())
             .order_by(_D.chain, _D.address, _D.tx_hash, _D.case_id)
         )
@@ -555,25 +624,94 @@ class LinkageRepository:
 
     async def case_counts(self, investigation_id: uuid.UUID) -> list[Any]:
         """Distinct visible cases per chain and role (an aggregate, suppressed by the caller)."""
-        statement = _select(
+        statement = _reached(
             investigation_id, _D.chain, _D.role, func.count(distinct(_D.case_id))
         ).group_by(_D.chain, _D.role)
         return list(await self.session.execute(statement))
 
     async def visible_cases(self, investigation_id: uuid.UUID) -> list[Any]:
         """Every case with at least one visible disclosure, and its operation."""
-        statement = _select(investigation_id, _D.case_id, _D.operation_id).distinct()
+        statement = _reached(investigation_id, _D.case_id, _D.operation_id).distinct()
         return list(await self.session.execute(statement))
 
-    async def sealed_of_case(self, case_id: uuid.UUID) -> list[Record]:
-        """A case's live disclosure records whose index rows are sealed (a victim's own)."""
-        record_ids = select(_D.record_id).where(
-            _D.case_id == case_id, _D.role.in_(sorted(SEALED_ROLES))
-        )
+    async def sealed_records(self, case_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
+        """(id, revision) of a case's live disclosure records whose index rows are sealed."""
+        record_ids = select(_D.record_id).where(_D.case_id == case_id, _D.sealed.is_(True))
         result = await self.session.execute(
-            select(Record).where(Record.id.in_(record_ids), Record.deleted.is_(False))
+            select(Record.id, Record.rev)
+            .where(Record.id.in_(record_ids), Record.deleted.is_(False))
+            .order_by(Record.id)
+        )
+        return [(r[0], r[1]) for r in result]
+
+    async def approved_records(self, request_id: uuid.UUID) -> list[Record]:
+        """The live records a request's approval named, if still at the revision approved."""
+        result = await self.session.execute(
+            select(Record)
+            .join(
+                ApprovedRecord,
+                (ApprovedRecord.record_id == Record.id) & (ApprovedRecord.rev == Record.rev),
+            )
+            .where(ApprovedRecord.request_id == request_id, Record.deleted.is_(False))
+            .order_by(Record.id)
         )
         return list(result.scalars())
+
+    async def with_basis(self, case_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these cases may reach investigators now (the rule of :func:`visible`)."""
+        out: set[uuid.UUID] = set()
+        for part in _chunks(list(case_ids)):
+            statement = select(CaseBasis.case_id).where(CaseBasis.case_id.in_(part), _basis_holds())
+            out.update(await self.session.scalars(statement))
+        return out
+
+    # -- what a query reached -------------------------------------------------------
+
+    _REACH = (_D.record_id, _D.chain, _D.case_id)
+
+    async def reach_of_cases(
+        self, investigation_id: uuid.UUID, tags: Collection[bytes], cases: Collection[uuid.UUID]
+    ) -> list[Any]:
+        """(record, chain, case) of the visible rows of these cases under these tags."""
+        out: list[Any] = []
+        for part in _chunks(list(cases)):
+            statement = _select(investigation_id, *self._REACH).where(
+                _D.case_id.in_(part), _D.lookup_tag.in_(list(tags))
+            )
+            out += list(await self.session.execute(statement))
+        return out
+
+    async def reach_of_transactions(
+        self, investigation_id: uuid.UUID, cases: Collection[uuid.UUID]
+    ) -> list[Any]:
+        """(record, chain, case) of the visible transactions (by hash) these cases disclosed."""
+        out: list[Any] = []
+        for part in _chunks(list(cases)):
+            statement = _select(investigation_id, *self._REACH).where(
+                _D.case_id.in_(part), _D.address.is_(None), _D.tx_hash.is_not(None)
+            )
+            out += list(await self.session.execute(statement))
+        return out
+
+    async def reach_of_addresses(
+        self,
+        investigation_id: uuid.UUID,
+        addresses: Collection[tuple[str, str]],
+        *,
+        cases: Collection[uuid.UUID] | None = None,
+    ) -> list[Any]:
+        """(record, chain, case) of the visible rows naming these addresses (of these cases)."""
+        out: list[Any] = []
+        for part in _chunks(list(addresses)):
+            if not part:
+                continue
+            statement = _select(investigation_id, *self._REACH).where(
+                tuple_(_D.chain, _D.address).in_(list(part))
+            )
+            if cases is not None:
+                statement = statement.where(_D.case_id.in_(list(cases)))
+            out += list(await self.session.execute(statement))
+        return out
 
     async def data_key(self, case_id: uuid.UUID) -> DataKey | None:
         """A case's wrapped data key (none once erased)."""

@@ -5,7 +5,10 @@ An investigator works inside an investigation of their own; another's is
 address queried is recorded as a keyed tag, never in clear). Cases appear as
 case references: HMAC pseudonyms under a key derived for the investigation
 (from the master key active when it was opened), stable inside it and
-unlinkable across investigations; operations likewise.
+unlinkable across investigations; operations likewise. Exports, the summary,
+hubs and clusters hold only what the investigation's own lookups, searches
+and expansions reached (``reach.py``), so that references cannot be matched
+across investigations by the rows behind them.
 """
 
 from __future__ import annotations
@@ -19,23 +22,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.access.policy import SEALED_ROLES
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
-from backend.cases.repositories import CaseRepository
 from backend.crypto.keys import KeyRing
-from backend.crypto.vault import Vault, WrappedKey
+from backend.crypto.vault import Vault
 from backend.db.base import utcnow
 from backend.db.models import DisclosureRequest, Investigation
 from backend.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backend.i18n import N_
 from backend.investigations import exports
+from backend.investigations.disclosures import Revelations
 from backend.investigations.graph import HubRule, clusters
 from backend.investigations.projection import WalletTagger, search_key
+from backend.investigations.reach import note_reach
 from backend.investigations.repositories import (
     InvestigationRepository,
     LinkageRepository,
-    set_legal_basis,
 )
 from backend.investigations.schemas import (
     AddressLookup,
@@ -52,19 +54,15 @@ from backend.investigations.schemas import (
     Hub,
     InvestigationOut,
     PartialMatch,
-    RequestForCoordinator,
-    RevealedWallet,
     SearchHit,
     Summary,
 )
 from backend.linkage.addresses import Chain, InvalidValue, normalize
 from backend.linkage.addresses.partials import PartialAddress
-from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.statistics import DEFAULT_K, Table, protect
-from backend.sync.sealing import open_body
 
-__all__ = ["CO_DISCLOSURE_CASES", "DisclosureDecisions", "InvestigationService", "References"]
+__all__ = ["CO_DISCLOSURE_CASES", "InvestigationService", "References"]
 
 _NOT_YOURS = N_("No such investigation of yours.")
 #: Co-disclosed addresses are counted over at most this many cases of the address
@@ -125,11 +123,12 @@ class InvestigationService:
     """What an investigator does, always inside one of their own investigations."""
 
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.session = session
         self.runtime = runtime
         self.investigations = InvestigationRepository(session)
         self.index = LinkageRepository(session)
         self.audit = AuditLog(session, runtime.keyring)
-        self.vault = Vault(runtime.keyring)
+        self.revelations = Revelations(self.index, Vault(runtime.keyring))
 
     # -- investigations -------------------------------------------------------------
 
@@ -238,6 +237,8 @@ class InvestigationService:
             raise _invalid("address", exc, "path") from None
         refs = References(self.runtime.keyring, investigation)
         tags = self._tags(chain, canonical)
+        naming = await self.index.cases_naming(investigation.id, tags, limit=limit)
+        shown = [r[0] for r in naming]
         cases = [
             CaseDisclosure(
                 case_ref=refs.case(case_id),
@@ -247,9 +248,7 @@ class InvestigationService:
                 first_disclosed=first,
                 last_disclosed=last,
             )
-            for case_id, operation_id, first, last, roles, kinds in await self.index.cases_naming(
-                investigation.id, tags, limit=limit
-            )
+            for case_id, operation_id, first, last, roles, kinds in naming
         ]
         total, first_day, last_day, period_from, period_to = await self.index.address_totals(
             investigation.id, tags
@@ -264,6 +263,13 @@ class InvestigationService:
         co = await self.index.co_disclosed(
             investigation.id, tags, cases_at_most=CO_DISCLOSURE_CASES, limit=limit
         )
+        # What this lookup reached: the listed cases' rows of the address, of the
+        # co-disclosed addresses shown and of their transactions; the partials matched.
+        reached = list(await self.index.reach_of_cases(investigation.id, tags, shown))
+        reached += await self.index.reach_of_addresses(
+            investigation.id, [(r[0], r[1]) for r in co], cases=shown
+        )
+        reached += await self.index.reach_of_transactions(investigation.id, shown)
         partials = []
         keyring = self.runtime.keyring
         filed = [WalletTagger(keyring, key_id=k).partials(chain) for k in keyring.key_ids]
@@ -272,6 +278,7 @@ class InvestigationService:
                 chain=chain, prefix=row.partial_prefix or "", suffix=row.partial_suffix or ""
             )
             if partial.matches(canonical):
+                reached.append((row.record_id, row.chain, row.case_id))
                 partials.append(
                     PartialMatch(
                         case_ref=refs.case(row.case_id),
@@ -281,6 +288,7 @@ class InvestigationService:
                         suffix=partial.suffix,
                     )
                 )
+        note_reach(self.session, investigation.id, reached)
         self._audit(
             principal,
             investigation,
@@ -324,6 +332,12 @@ class InvestigationService:
         rows = await self.index.search(
             investigation.id, chain, prefix=ends[0], suffix=ends[1], limit=limit
         )
+        found = [(r[0], r[1]) for r in rows]
+        note_reach(
+            self.session,
+            investigation.id,
+            await self.index.reach_of_addresses(investigation.id, found),
+        )
         self._audit(
             principal,
             investigation,
@@ -344,7 +358,7 @@ class InvestigationService:
     async def hubs(
         self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[Hub]:
-        """Addresses named by many cases across several operations, most named first."""
+        """Among the rows it reached: addresses named by many cases across operations."""
         investigation = await self._owned(principal, investigation_id, "investigation.hubs")
         rows = await self.index.hubs(investigation.id, rule=rule, limit=limit)
         self._audit(principal, investigation, "investigation.hubs", results=len(rows))
@@ -353,7 +367,7 @@ class InvestigationService:
     async def clusters(
         self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[ClusterSummary]:
-        """Connected clusters (union-find over every visible disclosure), hubs left out."""
+        """Connected clusters (union-find over the visible rows it reached), hubs left out."""
         investigation = await self._owned(principal, investigation_id, "investigation.clusters")
         hub_rows = await self.index.hubs(investigation.id, rule=rule, limit=100_000)
         hubs = {(r[0], r[1]) for r in hub_rows}
@@ -390,6 +404,7 @@ class InvestigationService:
         nodes: dict[bytes, tuple[str, str, int, bool]] = {}
         seen_cases: dict[uuid.UUID, uuid.UUID] = {}
         edges: set[tuple[uuid.UUID, str, str, str]] = set()
+        reached: list[tuple[uuid.UUID, str, uuid.UUID]] = []
         truncated = False
 
         async def visit(found: dict[bytes, tuple[str, str]], *, start: bool = False) -> list[Any]:
@@ -413,9 +428,16 @@ class InvestigationService:
         )
         while frontier and not truncated:
             new: dict[bytes, tuple[str, str]] = {}
-            for case_id, operation_id, tag, chain_, address_, role in await self.index.graph_rows(
-                investigation.id, frontier
-            ):
+            for (
+                case_id,
+                operation_id,
+                tag,
+                chain_,
+                address_,
+                role,
+                record_id,
+            ) in await self.index.graph_rows(investigation.id, frontier):
+                reached.append((record_id, chain_, case_id))
                 seen_cases[case_id] = operation_id
                 edges.add((case_id, chain_, address_, role))
                 if tag not in nodes:
@@ -425,6 +447,7 @@ class InvestigationService:
                 new, truncated = dict(list(new.items())[:room]), True
             frontier = await visit(new) if new else []
         case_ops = seen_cases
+        note_reach(self.session, investigation.id, reached)
         addresses = sorted(
             (
                 AddressNode(chain=c, address=a, cases=n, hub=hub)  # type: ignore[arg-type]
@@ -462,7 +485,7 @@ class InvestigationService:
     # -- aggregates and exports -----------------------------------------------------
 
     async def summary(self, principal: Principal, investigation_id: uuid.UUID) -> Summary:
-        """Cases per chain and role, small counts suppressed (k = 5) with the statistics rules."""
+        """Reached cases per chain and role, small counts suppressed (k = 5)."""
         investigation = await self._owned(principal, investigation_id, "investigation.summary")
         counts = await self.index.case_counts(investigation.id)
         chains = sorted({r[0] for r in counts})
@@ -487,7 +510,7 @@ class InvestigationService:
         )
 
     async def tagpack(self, principal: Principal, investigation_id: uuid.UUID) -> str:
-        """The investigation's addresses and transactions as a GraphSense TagPack."""
+        """The addresses and transactions the investigation reached, as a GraphSense TagPack."""
         investigation = await self._owned(principal, investigation_id, "investigation.export")
         lines = [
             exports.TagLine(
@@ -529,7 +552,7 @@ class InvestigationService:
         return exports.to_tagpack(header, lines, k=DEFAULT_K)
 
     async def csv(self, principal: Principal, investigation_id: uuid.UUID) -> str:
-        """Every visible disclosure with a readable value, one per line, by case reference."""
+        """Every visible, reached disclosure with a readable value, one per line, by reference."""
         investigation = await self._owned(principal, investigation_id, "investigation.export")
         refs = References(self.runtime.keyring, investigation)
         rows = await self.index.export_edges(investigation.id)
@@ -632,7 +655,7 @@ class InvestigationService:
         for row in await self.investigations.requests_of(
             investigation.id, limit=limit, offset=offset
         ):
-            revealed = await self._revealed(row) if row.status == "approved" else None
+            revealed = await self.revelations.of(row) if row.status == "approved" else None
             revealed_count += len(revealed or [])
             out.append(
                 DisclosureRequestOut(
@@ -653,143 +676,3 @@ class InvestigationService:
             revealed=revealed_count,
         )
         return out
-
-    async def _revealed(self, request: DisclosureRequest) -> list[RevealedWallet]:
-        """What an approval reveals: the case's own wallets, opened under its key, nothing else."""
-        stored = await self.index.data_key(request.case_id)
-        if stored is None:
-            return []
-        key = self.vault.unwrap(
-            WrappedKey(wrapped=stored.wrapped, master_key_id=stored.master_key_id), request.case_id
-        )
-        found: set[tuple[str, str]] = set()
-        for record in await self.index.sealed_of_case(request.case_id):
-            values = open_body(key, record.id, record.body)
-            raw, chain = values.get("raw"), values.get("chain")
-            if not isinstance(raw, str) or values.get("role") not in SEALED_ROLES:
-                continue
-            try:
-                candidates = normalize(raw, chain if isinstance(chain, str) else None)  # type: ignore[arg-type]
-            except InvalidValue:
-                continue
-            found |= {(c.chain, c.canonical) for c in candidates}
-        return [RevealedWallet(chain=c, address=a) for c, a in sorted(found)]  # type: ignore[arg-type]
-
-
-class DisclosureDecisions:
-    """Coordinators' side of disclosure requests: about cases of their operations only."""
-
-    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
-        self.session = session
-        self.runtime = runtime
-        self.investigations = InvestigationRepository(session)
-        self.operations = OperationRepository(session)
-        self.cases = CaseRepository(session)
-        self.audit = AuditLog(session, runtime.keyring)
-
-    @staticmethod
-    def _out(row: DisclosureRequest, investigation: Investigation) -> RequestForCoordinator:
-        return RequestForCoordinator(
-            id=row.id,
-            case_id=row.case_id,
-            operation_id=row.operation_id,
-            investigation_id=investigation.id,
-            investigation_title=investigation.title,
-            investigation_purpose=investigation.purpose,
-            legal_basis=investigation.legal_basis,
-            reason=row.reason,
-            status=row.status,  # type: ignore[arg-type]
-            requested_at=row.requested_at,
-            decided_at=row.decided_at,
-            decision_note=row.decision_note,
-        )
-
-    async def waiting(
-        self, principal: Principal, *, status: str | None, limit: int, offset: int
-    ) -> list[RequestForCoordinator]:
-        """Requests about cases of the caller's operations (an audited read)."""
-        scope = await self.operations.ids_for_member(principal.user_id)
-        rows = await self.investigations.requests_for_operations(
-            scope, status=status, limit=limit, offset=offset
-        )
-        self.audit.record(
-            AuditEvent(
-                action="disclosure_request.list",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
-                detail={"requests": len(rows)},
-            )
-        )
-        return [self._out(r, i) for r, i in rows]
-
-    async def decide(
-        self, principal: Principal, request_id: uuid.UUID, *, approve: bool, note: str | None
-    ) -> RequestForCoordinator:
-        """Approve or refuse a pending request about a case of the caller's operations.
-
-        Raises:
-            NotFound: not a request about a case of the caller's operations (audited).
-            Conflict: already decided.
-        """
-        scope = await self.operations.ids_for_member(principal.user_id)
-        row = await self.investigations.request_in(request_id, operations=scope, for_update=True)
-        investigation = await self.investigations.get(row.investigation_id) if row else None
-        if row is None or investigation is None:
-            raise _refused(
-                self.runtime,
-                principal,
-                N_("No such disclosure request about your operations' cases."),
-                action="disclosure_request.decide",
-                object_type="disclosure_request",
-                object_id=request_id,
-            )
-        if row.status != "pending":
-            raise Conflict(N_("This request was already decided."))
-        row.status = "approved" if approve else "refused"
-        row.decided_by = principal.user_id
-        row.decided_at = utcnow()
-        row.decision_note = note
-        self.audit.record(
-            AuditEvent(
-                action="disclosure_request.decide",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
-                object_type="disclosure_request",
-                object_id=str(row.id),
-                detail={"decision": row.status, "investigation": str(investigation.id)},
-            )
-        )
-        return self._out(row, investigation)
-
-    async def legal_basis(
-        self, principal: Principal, case_id: uuid.UUID, *, basis: str | None
-    ) -> None:
-        """Record (or remove) a legal basis, other than consent, for a case of the caller's operations.
-
-        With one, the case's disclosures reach investigators even without
-        consent (its own wallets still only through an approved request).
-
-        Raises:
-            NotFound: not a case of the caller's operations (audited).
-        """
-        scope = await self.operations.ids_for_member(principal.user_id)
-        if await self.cases.case_in(case_id, scope) is None:
-            raise _refused(
-                self.runtime,
-                principal,
-                N_("No such case among your operations."),
-                action="linkage.legal_basis",
-                object_type="case",
-                object_id=case_id,
-            )
-        await set_legal_basis(self.session, case_id, basis)
-        self.audit.record(
-            AuditEvent(
-                action="linkage.legal_basis",
-                actor_id=principal.user_id,
-                actor_role=principal.role,
-                object_type="case",
-                object_id=str(case_id),
-                detail={"recorded": basis is not None},
-            )
-        )

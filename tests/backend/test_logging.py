@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import uuid
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from backend.db.models import User
 from backend.observability import JSONFormatter
 from backend.runtime import Runtime
+from tests.backend.investigations.support import investigator, tron
 from tests.conftest import PASSWORD, Accounts
 
 
@@ -55,3 +57,31 @@ async def test_logs_hold_no_secrets(
     assert "lantern.access" in output  # the log did capture the requests
     for secret in [PASSWORD, new_password, token, token[4:], "Fakename", *hashes]:
         assert secret not in output
+
+
+async def test_the_access_log_names_routes_not_paths(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    own = tron("logged-lookup-address")
+    who = await investigator(client, accounts)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JSONFormatter())
+    access = logging.getLogger("lantern.access")
+    access.addHandler(handler)
+    previous = access.level
+    access.setLevel(logging.INFO)
+    try:
+        await who.lookup("tron", own)
+        await client.get(f"/api/v1/no-such-route/{own}", headers=who.headers)
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(previous)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    paths = [line["path"] for line in lines if line["logger"] == "lantern.access"]
+    assert paths == [
+        "/api/v1/investigations/{investigation_id}/addresses/{chain}/{address}",
+        "(unmatched)",
+    ]
+    for secret in (own, who.investigation, own.lower()):
+        assert secret not in stream.getvalue()

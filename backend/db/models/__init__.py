@@ -11,10 +11,12 @@ from backend.db.models.coordination import (
 from backend.db.models.duplicates import DuplicateProposal, PersonEncoding
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.investigations import (
+    ApprovedRecord,
     CaseBasis,
     DisclosureRequest,
     Investigation,
     LinkedDisclosure,
+    ReachedDisclosure,
 )
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
@@ -30,6 +32,7 @@ from backend.db.models.records import (
 
 __all__ = [
     "AccessToken",
+    "ApprovedRecord",
     "AuditEntry",
     "CaseBasis",
     "CaseLifecycle",
@@ -51,6 +54,7 @@ __all__ = [
     "OperationMember",
     "PersonEncoding",
     "Quarantined",
+    "ReachedDisclosure",
     "Record",
     "ReferralStep",
     "ServerState",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, utcnow
@@ -73,6 +73,9 @@ class LinkedDisclosure(Base):
     date_from: Mapped[dt.date | None]
     date_to: Mapped[dt.date | None]
     disclosed_on: Mapped[dt.date]
+    #: The victim's own: their wallet, or a payment they sent (the chain names
+    #: their wallet as its sender). Shown only through an approved request.
+    sealed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseBasis(Base):
@@ -110,3 +113,37 @@ class DisclosureRequest(Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None]
     decision_note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class ApprovedRecord(Base):
+    """A disclosure record an approved request revealed, at the revision approved.
+
+    The read-back reveals exactly these (a record revised or added after the
+    approval is not revealed by it).
+    """
+
+    __tablename__ = "disclosure_request_records"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("disclosure_requests.id"), primary_key=True
+    )
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    rev: Mapped[int]
+
+
+class ReachedDisclosure(Base):
+    """An index row an investigation reached by its own work (a lookup, a search, a cluster).
+
+    Exports, the summary, hubs and clusters of an investigation read only
+    these, so that no investigation holds the whole index.
+    """
+
+    __tablename__ = "investigation_reach"
+
+    investigation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("investigations.id"), primary_key=True
+    )
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    reached_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

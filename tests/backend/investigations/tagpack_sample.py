@@ -35,11 +35,13 @@ async def _export(tmp: Path, url: str) -> str:
                     (bitcoin(f"sample-{n}"), {"chain": "bitcoin", "role": "unknown"}),
                     (
                         "0x" + txid(f"sample-{n}"),
-                        {"kind": "transaction", "chain": "ethereum", "role": "paid_to_perpetrator"},
+                        {"kind": "transaction", "chain": "ethereum", "role": "scam_collection"},
                     ),
                 ]
             )
         who = await investigator(client, accounts)
+        # An export holds what the investigation reached: these lookups reach every case.
+        await who.lookup("tron", tron("sample-collection"))
         response = await client.get(f"{who.base}/exports/tagpack", headers=who.headers)
         response.raise_for_status()
         return response.text

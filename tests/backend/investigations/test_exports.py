@@ -31,11 +31,14 @@ async def _exported(client: AsyncClient, accounts: Accounts, export: str) -> str
             (EVM, {"chain": "ethereum", "role": "wage_source"}),
             (
                 "0x" + TX,
-                {"kind": "transaction", "chain": "ethereum", "role": "paid_to_perpetrator"},
+                {"kind": "transaction", "chain": "ethereum", "role": "scam_collection"},
             ),
         ]
     )
     who = await investigator(client, accounts)
+    # An export holds what the investigation reached: these lookups reach every case.
+    await who.lookup("tron", TRON)
+    await who.lookup("ethereum", EVM)
     response = await client.get(f"{who.base}/exports/{export}", headers=who.headers)
     assert response.status_code == 200, response.text
     return response.text

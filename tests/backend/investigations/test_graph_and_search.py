@@ -62,6 +62,10 @@ async def test_hubs_are_ranked_and_left_out_of_clusters(
                 ]
             )
     who = await investigator(client, accounts)
+    # Nothing reached yet: no hub, no cluster (an investigation never holds the whole index).
+    assert await who.get("/graph/hubs", min_cases=4, min_operations=2) == []
+    assert await who.get("/graph/clusters", min_cases=4, min_operations=2) == []
+    await who.lookup("tron", exchange)
     hubs = await who.get("/graph/hubs", min_cases=4, min_operations=2)
     assert hubs == [{"chain": "tron", "address": exchange, "cases": 6, "operations": 2}]
     clusters = await who.get("/graph/clusters", min_cases=4, min_operations=2)
@@ -97,6 +101,9 @@ async def test_the_summary_suppresses_counts_below_five(
         await place.case(disclosures=[(tron(f"summary-{n}"), {"chain": "tron"})])
     await place.case(disclosures=[(tron("summary-x"), {"chain": "tron", "role": "wage_source"})])
     who = await investigator(client, accounts)
+    assert (await who.get("/summary"))["total"] == 0
+    for address in [*(tron(f"summary-{n}") for n in range(6)), tron("summary-x")]:
+        await who.lookup("tron", address)
     summary = await who.get("/summary")
     assert summary["k"] == 5
     assert summary["roles"] == ["scam_collection", "wage_source"]
