@@ -649,7 +649,7 @@ def linkage_reindex() -> None:
         async with write_transaction(runtime.db) as session:
             return await reindex(session, runtime)
 
-    click.echo(f"reindexed {_run(work)} disclosure and consent records")
+    click.echo(f"reindexed {_run(work)} disclosure records")
 
 
 def _sqlite_path(settings: Settings) -> Path:

@@ -15,7 +15,6 @@ from backend.access.principal import Principal
 from backend.access.roles import MEMBER_ROLES, Role
 
 __all__ = [
-    "INVESTIGABLE_CONSENT",
     "SEALED_ROLES",
     "PhoneScope",
     "PhoneView",
@@ -29,10 +28,6 @@ __all__ = [
 #: Disclosure roles that are the victim's own (personal data): an investigator
 #: never sees them unless a disclosure request for the case was approved.
 SEALED_ROLES = frozenset({"victim_own"})
-#: The standing ``financial_investigation`` consent state that lets a case's
-#: disclosures reach investigators (a recorded legal basis does too). The rule
-#: of which consent stands is ``backend.consent.rules``.
-INVESTIGABLE_CONSENT = "given"
 
 #: What a phone may hold of a record: all of it, the case's facets only, or nothing.
 PhoneView = Literal["full", "facets", "none"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 __all__ = [
+    "FINANCIAL_INVESTIGATION",
     "GIVEN",
     "PURPOSES",
     "STATES",
@@ -49,6 +50,8 @@ PURPOSES: Final[tuple[Purpose, ...]] = (
 )
 #: Every state a consent record may have.
 STATES: Final[tuple[State, ...]] = ("given", "refused", "withdrawn")
+#: The purpose that lets a case's financial links reach investigators.
+FINANCIAL_INVESTIGATION: Final[Purpose] = "financial_investigation"
 #: The one state that lets data leave for the purpose.
 GIVEN: Final[State] = "given"
 _WITHDRAWN: Final[State] = "withdrawn"

@@ -1,9 +1,10 @@
 """The linkage index, kept in step with what sync writes.
 
-Sync calls :func:`stage_projection` for every record it writes. A disclosure
-is opened once, here, under its case's key, and turned into index rows; a
-consent for ``financial_investigation`` updates the case's basis; a deleted
-case drops out. The rows wait in the transaction (a savepoint that rolls back
+The record store hands :class:`LinkageProjector` every record it writes (a
+projector registered at start-up). A disclosure is opened once, here, under
+its case's key, and turned into index rows; a deleted case drops out. Whether
+a case's rows may reach investigators is asked of the one consent rule
+(``backend.consent``) in every query, not kept here. The rows wait in the transaction (a savepoint that rolls back
 forgets its own) and are written as the transaction's last statements, so the
 index changes exactly when the records do.
 """
@@ -18,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,6 @@ from backend.crypto.vault import Vault, WrappedKey
 from backend.db.models import Record
 from backend.db.outbox import CommitStage, RecordWritten
 from backend.investigations.repositories import (
-    ConsentChange,
     LinkageRepository,
     ProjectionOp,
     apply_projection,
@@ -43,7 +42,6 @@ from backend.runtime import Runtime
 from backend.sync.sealing import open_body
 
 __all__ = [
-    "FINANCIAL_PURPOSE",
     "LINKAGE_STAGE",
     "LinkageProjector",
     "WalletTagger",
@@ -57,10 +55,8 @@ __all__ = [
 
 #: ``session.info`` key under which a transaction's index changes wait.
 PROJECTION_BUFFER = "lantern.linkage.projection"
-#: The consent purpose that lets a case's disclosures reach investigators.
-FINANCIAL_PURPOSE = "financial_investigation"
 _PARTIAL_MARKS = ("…", "...")
-_PROJECTED = frozenset({"case", "consent", "disclosure"})
+_PROJECTED = frozenset({"case", "disclosure"})
 
 
 class WalletTagger:
@@ -249,31 +245,10 @@ def _buffer(session: AsyncSession) -> ProjectionBuffer:
     return found
 
 
-def _recorded_at(value: Any) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 def record_op(record: Record, key: PlainKey | None, tagger: WalletTagger) -> ProjectionOp | None:
     """What one record, as stored now, means for the index (None: nothing)."""
     if record.entity == "case":
         return ProjectionOp(forget_case=record.case_id) if record.deleted else None
-    if record.entity == "consent":
-        facets = msgspec.json.decode(record.facets)
-        when = _recorded_at(facets.get("recorded_at"))
-        if facets.get("purpose") != FINANCIAL_PURPOSE or when is None:
-            return None
-        return ProjectionOp(
-            consent=ConsentChange(
-                case_id=record.case_id,
-                state=str(facets.get("state")),
-                recorded_at=when,
-                record_id=record.id,
-            )
-        )
     if record.entity != "disclosure":
         return None
     rows: list[dict[str, Any]] = []

@@ -11,7 +11,6 @@ Nothing is filtered after the query.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -28,12 +27,12 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 
-from backend.access.policy import INVESTIGABLE_CONSENT
+from backend.consent.repositories import given_clause
+from backend.consent.rules import FINANCIAL_INVESTIGATION
 from backend.db.base import utcnow
 from backend.db.models import (
     ApprovedRecord,
@@ -49,7 +48,6 @@ from backend.db.statements import dialect_insert
 from backend.investigations.graph import HubRule
 
 __all__ = [
-    "ConsentChange",
     "InvestigationRepository",
     "LinkageRepository",
     "ProjectionOp",
@@ -69,58 +67,16 @@ _Case = aliased(Record)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConsentChange:
-    """A ``financial_investigation`` consent record, as the index needs it."""
-
-    case_id: uuid.UUID
-    state: str
-    recorded_at: dt.datetime
-    record_id: uuid.UUID
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ProjectionOp:
     """One change to the index: a record's rows replaced, a consent, or a case dropped."""
 
     record_id: uuid.UUID | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
-    consent: ConsentChange | None = None
     forget_case: uuid.UUID | None = None
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)] or [[]]
-
-
-def _consent_upsert(session: Session, change: ConsentChange) -> None:
-    """Keep the latest consent per case: a newer record wins, an older one changes nothing."""
-    insert_ = dialect_insert(session)  # type: ignore[arg-type]  # a sync Session works alike
-    statement = insert_(CaseBasis).values(
-        case_id=change.case_id,
-        consent_state=change.state,
-        consent_at=change.recorded_at,
-        consent_record=change.record_id,
-        updated_at=utcnow(),
-    )
-    excluded = statement.excluded
-    newer = or_(
-        CaseBasis.consent_at.is_(None),
-        excluded.consent_at > CaseBasis.consent_at,
-        (excluded.consent_at == CaseBasis.consent_at)
-        & (excluded.consent_record > CaseBasis.consent_record),
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CaseBasis.case_id],
-            set_={
-                "consent_state": excluded.consent_state,
-                "consent_at": excluded.consent_at,
-                "consent_record": excluded.consent_record,
-                "updated_at": excluded.updated_at,
-            },
-            where=newer,
-        )
-    )
 
 
 def apply_projection(session: Session, ops: Sequence[ProjectionOp]) -> None:
@@ -146,9 +102,6 @@ def apply_projection(session: Session, ops: Sequence[ProjectionOp]) -> None:
             session.execute(delete(_D).where(_D.case_id == op.forget_case))
             session.execute(delete(_R).where(_R.case_id == op.forget_case))
             session.execute(delete(CaseBasis).where(CaseBasis.case_id == op.forget_case))
-        elif op.consent is not None:
-            flush_run()
-            _consent_upsert(session, op.consent)
         elif op.record_id is not None:
             run.pop(op.record_id, None)  # keep the order of last changes
             run[op.record_id] = op
@@ -175,13 +128,15 @@ async def forget_case(session: AsyncSession, case_id: uuid.UUID) -> None:
     await session.execute(delete(CaseBasis).where(CaseBasis.case_id == case_id))
 
 
-def _basis_holds() -> ColumnElement[bool]:
-    """A case may reach investigators: its latest consent is given, or a legal basis is recorded.
+def _basis_holds(case_id: Any) -> ColumnElement[bool]:
+    """A case may reach investigators: its standing ``financial_investigation`` consent is
+    given (the one consent rule, ``backend.consent``), or a legal basis is recorded.
 
     The one spelling of that rule here: :func:`visible` and
-    :meth:`LinkageRepository.with_basis` (the disclosure read-back) both use it.
+    :meth:`LinkageRepository.with_basis` (the disclosure read-back) both use it, with
+    :class:`CaseBasis` outer-joined on the case.
     """
-    return or_(CaseBasis.consent_state == INVESTIGABLE_CONSENT, CaseBasis.legal_basis.is_not(None))
+    return or_(given_clause(case_id, FINANCIAL_INVESTIGATION), CaseBasis.legal_basis.is_not(None))
 
 
 def _approved_records(investigation_id: uuid.UUID) -> Select[Any]:
@@ -206,7 +161,7 @@ def visible(investigation_id: uuid.UUID) -> list[ColumnElement[bool]]:
     investigation named its record, at the revision approved.
     """
     return [
-        _basis_holds(),
+        _basis_holds(_D.case_id),
         or_(_D.sealed.is_(False), _D.record_id.in_(_approved_records(investigation_id))),
     ]
 
@@ -215,7 +170,7 @@ def _select(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
     return (
         select(*columns)
         .select_from(_D)
-        .join(CaseBasis, CaseBasis.case_id == _D.case_id)
+        .outerjoin(CaseBasis, CaseBasis.case_id == _D.case_id)
         .where(*visible(investigation_id))
     )
 
@@ -661,7 +616,12 @@ class LinkageRepository:
         """Which of these cases may reach investigators now (the rule of :func:`visible`)."""
         out: set[uuid.UUID] = set()
         for part in _chunks(list(case_ids)):
-            statement = select(CaseBasis.case_id).where(CaseBasis.case_id.in_(part), _basis_holds())
+            cases = select(Record.id.label("case_id")).where(Record.id.in_(part)).subquery()
+            statement = (
+                select(cases.c.case_id)
+                .outerjoin(CaseBasis, CaseBasis.case_id == cases.c.case_id)
+                .where(_basis_holds(cases.c.case_id))
+            )
             out.update(await self.session.scalars(statement))
         return out
 
@@ -723,15 +683,12 @@ class LinkageRepository:
         """Empty the index (before a rebuild); recorded legal bases stay."""
         await self.session.execute(delete(_D))
         await self.session.execute(delete(CaseBasis).where(CaseBasis.legal_basis.is_(None)))
-        await self.session.execute(
-            update(CaseBasis).values(consent_state=None, consent_at=None, consent_record=None)
-        )
 
     async def projected_records(self, *, after: uuid.UUID | None, limit: int) -> list[Record]:
-        """Live disclosure and consent records of live cases, in id order, a page at a time."""
+        """Live disclosure records of live cases, in id order, a page at a time."""
         deleted_cases = select(Record.id).where(Record.entity == "case", Record.deleted.is_(True))
         statement = select(Record).where(
-            Record.entity.in_(("disclosure", "consent")),
+            Record.entity == "disclosure",
             Record.deleted.is_(False),
             Record.case_id.not_in(deleted_cases),
         )

@@ -79,19 +79,15 @@ class LinkedDisclosure(Base):
 
 
 class CaseBasis(Base):
-    """Why a case's disclosures may appear to investigators: consent, or a legal basis.
+    """A legal basis, other than consent, for a case's disclosures to reach investigators.
 
-    ``consent_state`` is that of the latest ``financial_investigation`` consent
-    record (by ``recorded_at``, then record id): a withdrawal recorded later
-    hides the case from the next query.
+    Consent is not kept here: every query asks the standing consent
+    (``consent_states``, the one consent rule).
     """
 
     __tablename__ = "linkage_case_bases"
 
     case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    consent_state: Mapped[str | None] = mapped_column(String(16))
-    consent_at: Mapped[dt.datetime | None]
-    consent_record: Mapped[uuid.UUID | None]
     legal_basis: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -279,3 +279,29 @@ async def test_consents_pushed_at_once_are_all_counted_in_commit_order(
     )["services"]
     assert row.received == len(states)
     assert (row.state, row.record_id) == (expected.state, expected.record_id)
+
+
+async def test_triage_and_the_investigators_lookup_agree_on_a_same_moment_withdrawal(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    """Issue 15: given, then withdrawn with the same recorded_at and a smaller id. Both
+    exits ask the one rule: the withdrawal, received last, stands for both."""
+    from tests.backend.investigations.support import investigator, site, tron
+
+    place = await site(client, accounts)
+    address = tron("consent-agree")
+    case_id = await place.case(disclosures=[(address, {"chain": "tron"})])
+    who = await investigator(client, accounts)
+    assert len((await who.lookup("tron", address))["cases"]) == 1
+    at = dt.datetime.now(dt.UTC).isoformat()
+    base = {"case_id": str(case_id), "purpose": "financial_investigation", "recorded_at": at}
+    await place.push(
+        [
+            mutation("consent", uuid.UUID(int=2**127 + 5), {**base, "state": "given"}),
+            mutation("consent", uuid.UUID(int=1), {**base, "state": "withdrawn"}),
+        ]
+    )
+    assert (await who.lookup("tron", address))["cases"] == []
+    triage = await client.get("/api/v1/cases", headers=place.field.coordinator_headers)
+    [line] = [line for line in triage.json() if line["id"] == str(case_id)]
+    assert line["consents"]["financial_investigation"] == "withdrawn"

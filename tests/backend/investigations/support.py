@@ -44,8 +44,11 @@ def txid(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
-def consent(case_id: uuid.UUID, state: str, *, at: str | None = None) -> dict[str, Any]:
-    """A financial-investigation consent record."""
+def consent(
+    case_id: uuid.UUID, state: str, *, at: str | None = None, supersedes: str | None = None
+) -> dict[str, Any]:
+    """A financial-investigation consent record (naming the record it supersedes, if any)."""
+    extra = {"supersedes": supersedes} if supersedes else {}
     return mutation(
         "consent",
         uuid.uuid4(),
@@ -56,6 +59,7 @@ def consent(case_id: uuid.UUID, state: str, *, at: str | None = None) -> dict[st
             "recorded_at": at or now(),
             "language": "km",
             "interpreter_present": True,
+            **extra,
         },
     )
 

@@ -50,12 +50,16 @@ async def test_a_withdrawal_removes_the_case_from_the_next_query(
     case_id = await place.case(disclosures=[(SHARED, {"chain": "tron"})])
     who = await investigator(client, accounts)
     assert len((await who.lookup("tron", SHARED))["cases"]) == 1
-    await place.push([consent(case_id, "withdrawn")])
+    withdrawal = consent(case_id, "withdrawn")
+    await place.push([withdrawal])
     assert (await who.lookup("tron", SHARED))["cases"] == []
-    # An older record arriving late does not undo the withdrawal.
+    # A phone that never saw the withdrawal does not undo it, whatever its clock says.
     await place.push([consent(case_id, "given", at="2020-01-01T00:00:00+00:00")])
     assert (await who.lookup("tron", SHARED))["cases"] == []
     await place.push([consent(case_id, "given")])
+    assert (await who.lookup("tron", SHARED))["cases"] == []
+    # Given again, naming the withdrawal it supersedes: the case is back.
+    await place.push([consent(case_id, "given", supersedes=withdrawal["id"])])
     assert len((await who.lookup("tron", SHARED))["cases"]) == 1
 
 

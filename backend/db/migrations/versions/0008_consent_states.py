@@ -2,7 +2,7 @@
 consents arrive (receipt order, withdrawals stand); backfilled from the consent
 records already stored, in the order they were stored
 
-Revision ID: 0008_consent_states
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05 15:00:00
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_consent_states"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None

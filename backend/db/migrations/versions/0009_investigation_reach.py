@@ -2,8 +2,8 @@
 investigation reached by its own work; index rows sealed as the victim's own
 (their wallet, or a payment they sent)
 
-Revision ID: 0008_protect
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 15:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_protect"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
