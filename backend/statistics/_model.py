@@ -20,9 +20,10 @@ __all__ = [
 #: Why a cell is hidden. ``primary``: its count is between 1 and k - 1.
 #: ``complementary``: the line rule needed a partner for another hidden cell.
 #: ``audit``: the attacker's linear programme could otherwise narrow a hidden
-#: cell to a range shorter than k. Reasons are for the audit trail and tests
-#: only: a reader who saw them would know a ``primary`` cell is below k.
-Reason = Literal["primary", "complementary", "audit"]
+#: cell to a range shorter than k. ``withheld``: the whole release is held
+#: back (see ``backend.statistics.release``). Reasons are for the audit trail
+#: and tests only: a reader who saw them would know a ``primary`` cell is below k.
+Reason = Literal["primary", "complementary", "audit", "withheld"]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 
 
