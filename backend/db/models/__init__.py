@@ -26,6 +26,7 @@ from backend.db.models.records import (
     Record,
     ServerState,
 )
+from backend.db.models.statistics import StatisticsRelease
 
 __all__ = [
     "AccessToken",
@@ -53,5 +54,6 @@ __all__ = [
     "ReferralStep",
     "ServerState",
     "ServiceProvider",
+    "StatisticsRelease",
     "User",
 ]

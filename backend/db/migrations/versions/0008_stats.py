@@ -1,0 +1,38 @@
+"""the ledger of statistics released to each audience, so a new release can be
+compared with every earlier one (differencing over time)
+
+Revision ID: 0008_stats
+Revises: 0007
+Create Date: 2026-12-05 15:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_stats"
+down_revision: str | None = "0007"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "statistics_releases",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("audience", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("tables", sa.Text(), nullable=False),
+        sa.Column("cases", sa.Text(), nullable=True),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_statistics_releases")),
+        sa.UniqueConstraint("audience", "seq", name=op.f("uq_statistics_releases_audience")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("statistics_releases")
