@@ -61,7 +61,8 @@ from backend.linkage.addresses import Chain, InvalidValue, normalize
 from backend.linkage.addresses.partials import PartialAddress
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
-from backend.statistics import DEFAULT_K, Table, protect
+from backend.statistics import DEFAULT_K, Table
+from backend.summary.ledger import released_table
 from backend.sync.sealing import open_body
 
 __all__ = ["CO_DISCLOSURE_CASES", "DisclosureDecisions", "InvestigationService", "References"]
@@ -475,11 +476,16 @@ class InvestigationService:
         grid = [[0] * len(roles) for _ in chains]
         for chain, role, n in counts:
             grid[chains.index(chain)][roles.index(role)] = n
-        table = protect(Table(row_labels=chains, column_labels=roles, counts=grid), k=DEFAULT_K)
+        table = await released_table(
+            self.runtime.db,
+            f"investigation:{investigation.id}",
+            Table(row_labels=chains, column_labels=roles, counts=grid),
+            k=DEFAULT_K,
+        )
         return Summary(
             k=table.k,
-            chains=chains,
-            roles=roles,
+            chains=list(table.row_labels),  # the release's labels, not today's
+            roles=list(table.column_labels),
             cells=[[c.value for c in row] for row in table.cells],
             chain_totals=[c.value for c in table.row_totals],
             role_totals=[c.value for c in table.column_totals],

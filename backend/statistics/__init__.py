@@ -28,6 +28,7 @@ from backend.statistics.release import (
     Terms,
     may_release,
     protect_linked,
+    table_terms,
     terms_of,
     withheld,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "may_release",
     "protect",
     "protect_linked",
+    "table_terms",
     "terms_of",
     "to_csv",
     "withheld",

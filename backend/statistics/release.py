@@ -22,10 +22,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from backend.statistics._engine import Line, suppress
-from backend.statistics._model import Cell, InvalidTable, OneWayTable, ProtectedOneWayTable
+from backend.statistics._model import (
+    Cell,
+    InvalidTable,
+    OneWayTable,
+    ProtectedOneWayTable,
+    Table,
+)
 from backend.statistics.protect import DEFAULT_K
 
-__all__ = ["TOTAL_TERM", "Terms", "may_release", "protect_linked", "terms_of", "withheld"]
+__all__ = [
+    "TOTAL_TERM",
+    "Terms",
+    "may_release",
+    "protect_linked",
+    "table_terms",
+    "terms_of",
+    "withheld",
+]
 
 #: Every count of a set of linked tables by name: ``"<table>/<label>"``, and
 #: ``TOTAL_TERM`` for the total they share.
@@ -56,6 +70,25 @@ def terms_of(tables: Sequence[tuple[str, OneWayTable]]) -> dict[str, int]:
     for name, table in tables:
         for label, count in zip(table.labels, table.counts, strict=True):
             terms[f"{name}/{label}"] = count
+    return terms
+
+
+def table_terms(table: Table) -> dict[str, int]:
+    """The counts of a two-way table by name: ``"<row>/<column>"``, its margins and total.
+
+    A row's total is ``"<row>/*"``, a column's ``"*/<column>"``, the grand
+    total ``TOTAL_TERM``; a label of the same name as a margin's is not
+    confused with it (the separator is part of the name).
+    """
+    terms = {TOTAL_TERM: table.grand_total}
+    for row, counts, row_total in zip(
+        table.row_labels, table.counts, table.row_totals, strict=True
+    ):
+        terms[f"{row}/*"] = row_total
+        for column, count in zip(table.column_labels, counts, strict=True):
+            terms[f"{row}/{column}"] = count
+    for column, column_total in zip(table.column_labels, table.column_totals, strict=True):
+        terms[f"*/{column}"] = column_total
     return terms
 
 

@@ -17,11 +17,21 @@ from dataclasses import dataclass
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db.engine import Database
 from backend.db.models import StatisticsRelease
-from backend.statistics import DEFAULT_K, Terms, may_release
+from backend.db.session import write_transaction
+from backend.statistics import (
+    DEFAULT_K,
+    ProtectedTable,
+    Table,
+    Terms,
+    may_release,
+    protect,
+    table_terms,
+)
 from backend.summary.repositories import ReleaseRepository
 
-__all__ = ["Release", "ReleaseLedger"]
+__all__ = ["Release", "ReleaseLedger", "released_table"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +114,38 @@ def _still_counted(release: StatisticsRelease, cases: Collection[uuid.UUID] | No
 
 def _release(row: StatisticsRelease) -> Release:
     return Release(seq=row.seq, released_at=row.released_at, tables=row.tables.encode())
+
+
+class _TrueTable(msgspec.Struct, array_like=True):
+    rows: list[str]
+    columns: list[str]
+    counts: list[list[int]]
+
+
+async def released_table(
+    db: Database, audience: str, table: Table, *, k: int = DEFAULT_K
+) -> ProtectedTable:
+    """A two-way table as ``audience`` may receive it now: the release the ledger serves.
+
+    For exits that protect one two-way table (the investigators' summary).
+    The cases behind it are not tracked, so the latest release is served
+    until a new one may be made; it is never withheld. The ledger's row is
+    written in its own short write transaction, so the route may read.
+    """
+    payload = msgspec.json.encode(
+        _TrueTable(
+            rows=list(table.row_labels),
+            columns=list(table.column_labels),
+            counts=[list(row) for row in table.counts],
+        )
+    )
+    async with write_transaction(db) as writer:
+        release = await ReleaseLedger(writer).serve(
+            audience, terms=table_terms(table), tables=payload, cases=None, k=k
+        )
+    if release is None:  # pragma: no cover - only a release that tracks cases is withheld
+        raise RuntimeError("a release without tracked cases was withheld")
+    served = msgspec.json.decode(release.tables, type=_TrueTable)
+    return protect(
+        Table(row_labels=served.rows, column_labels=served.columns, counts=served.counts), k=k
+    )

@@ -10,9 +10,11 @@ from backend.statistics import (
     TOTAL_TERM,
     InvalidTable,
     OneWayTable,
+    Table,
     may_release,
     protect,
     protect_linked,
+    table_terms,
     terms_of,
     withheld,
 )
@@ -137,3 +139,15 @@ def test_withheld_hides_everything() -> None:
     ((_, table),) = withheld([("age_group", AGE)])
     assert table.labels == AGE.labels
     assert all(c.value is None for c in (*table.cells, table.total))
+
+
+def test_a_two_way_tables_terms_are_its_cells_margins_and_total() -> None:
+    table = Table(row_labels=["tron", "bitcoin"], column_labels=["wage"], counts=[[6], [1]])
+    assert table_terms(table) == {
+        "tron/wage": 6,
+        "bitcoin/wage": 1,
+        "tron/*": 6,
+        "bitcoin/*": 1,
+        "*/wage": 7,
+        TOTAL_TERM: 7,
+    }

@@ -1,0 +1,30 @@
+"""The investigators' summary goes through the same release ledger: one case more shows nothing."""
+
+from __future__ import annotations
+
+from httpx import AsyncClient
+
+from tests.backend.investigations.support import investigator, site, tron
+from tests.conftest import Accounts
+
+
+async def test_one_case_more_is_not_read_off_the_investigators_summary(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    place = await site(client, accounts)
+    for n in range(6):
+        await place.case(disclosures=[(tron(f"ledger-{n}"), {"chain": "tron"})])
+    who = await investigator(client, accounts)
+    before = await who.get("/summary")
+    assert before["cells"] == [[6]] and before["total"] == 6
+    # One victim more, paid as a "wage source": on its own it would show a new
+    # role and a total of 7, naming what that one person disclosed.
+    await place.case(disclosures=[(tron("ledger-x"), {"chain": "tron", "role": "wage_source"})])
+    assert await who.get("/summary") == before
+    for n in range(4):
+        await place.case(
+            disclosures=[(tron(f"ledger-w{n}"), {"chain": "tron", "role": "wage_source"})]
+        )
+    after = await who.get("/summary")
+    assert after["roles"] == ["scam_collection", "wage_source"]
+    assert after["cells"] == [[6, 5]] and after["total"] == 11
