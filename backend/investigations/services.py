@@ -484,8 +484,9 @@ class InvestigationService:
         )
         return Summary(
             k=table.k,
-            chains=list(table.row_labels),  # the release's labels, not today's
-            roles=list(table.column_labels),
+            # The release's labels, not today's (they are the same chain and role ids).
+            chains=list(table.row_labels),  # type: ignore[arg-type]
+            roles=list(table.column_labels),  # type: ignore[arg-type]
             cells=[[c.value for c in row] for row in table.cells],
             chain_totals=[c.value for c in table.row_totals],
             role_totals=[c.value for c in table.column_totals],
