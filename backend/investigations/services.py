@@ -469,19 +469,20 @@ class InvestigationService:
         chains = sorted({r[0] for r in counts})
         roles = sorted({r[1] for r in counts})
         self._audit(principal, investigation, "investigation.summary", cells=len(counts))
-        if not counts:
-            return Summary(
-                k=DEFAULT_K, chains=[], roles=[], cells=[], chain_totals=[], role_totals=[], total=0
-            )
         grid = [[0] * len(roles) for _ in chains]
         for chain, role, n in counts:
             grid[chains.index(chain)][roles.index(role)] = n
         table = await released_table(
             self.runtime.db,
             f"investigation:{investigation.id}",
-            Table(row_labels=chains, column_labels=roles, counts=grid),
+            Table(row_labels=chains, column_labels=roles, counts=grid) if counts else None,
+            cases=[row[0] for row in await self.index.visible_cases(investigation.id)],
             k=DEFAULT_K,
         )
+        if table is None:
+            return Summary(
+                k=DEFAULT_K, chains=[], roles=[], cells=[], chain_totals=[], role_totals=[], total=0
+            )
         return Summary(
             k=table.k,
             # The release's labels, not today's (they are the same chain and role ids).

@@ -22,6 +22,8 @@ from backend.db.models import StatisticsRelease
 from backend.db.session import write_transaction
 from backend.statistics import (
     DEFAULT_K,
+    TOTAL_TERM,
+    Cell,
     ProtectedTable,
     Table,
     Terms,
@@ -123,29 +125,62 @@ class _TrueTable(msgspec.Struct, array_like=True):
 
 
 async def released_table(
-    db: Database, audience: str, table: Table, *, k: int = DEFAULT_K
-) -> ProtectedTable:
+    db: Database,
+    audience: str,
+    table: Table | None,
+    *,
+    cases: Collection[uuid.UUID] | None = None,
+    k: int = DEFAULT_K,
+) -> ProtectedTable | None:
     """A two-way table as ``audience`` may receive it now: the release the ledger serves.
 
     For exits that protect one two-way table (the investigators' summary).
-    The cases behind it are not tracked, so the latest release is served
-    until a new one may be made; it is never withheld. The ledger's row is
-    written in its own short write transaction, so the route may read.
+    The ledger's row is written in its own short write transaction, so the
+    route may read.
+
+    Args:
+        db: The database (the ledger writes in a transaction of its own).
+        audience: Who receives it (``investigation:<id>``).
+        table: The true counts now, or ``None`` when nothing is counted.
+        cases: The ids of the cases counted now; ``None`` if not tracked (then
+            the latest release is never withheld).
+        k: The threshold.
+
+    Returns:
+        The served release, protected; ``None`` when it counts nobody. When
+        no release may be served, the latest release's labels with every
+        count hidden (reason ``withheld``).
     """
     payload = msgspec.json.encode(
         _TrueTable(
-            rows=list(table.row_labels),
-            columns=list(table.column_labels),
-            counts=[list(row) for row in table.counts],
+            rows=list(table.row_labels) if table else [],
+            columns=list(table.column_labels) if table else [],
+            counts=[list(row) for row in table.counts] if table else [],
         )
     )
     async with write_transaction(db) as writer:
-        release = await ReleaseLedger(writer).serve(
-            audience, terms=table_terms(table), tables=payload, cases=None, k=k
-        )
-    if release is None:  # pragma: no cover - only a release that tracks cases is withheld
-        raise RuntimeError("a release without tracked cases was withheld")
+        ledger = ReleaseLedger(writer)
+        terms = table_terms(table) if table is not None else {TOTAL_TERM: 0}
+        release = await ledger.serve(audience, terms=terms, tables=payload, cases=cases, k=k)
+        if release is None:
+            latest = (await ledger.releases.of_audience(audience))[-1]
+            return _withheld(msgspec.json.decode(latest.tables, type=_TrueTable), k=k)
     served = msgspec.json.decode(release.tables, type=_TrueTable)
+    if not served.rows:
+        return None
     return protect(
         Table(row_labels=served.rows, column_labels=served.columns, counts=served.counts), k=k
+    )
+
+
+def _withheld(table: _TrueTable, *, k: int) -> ProtectedTable:
+    hidden = Cell(value=None, reason="withheld")
+    return ProtectedTable(
+        row_labels=tuple(table.rows),
+        column_labels=tuple(table.columns),
+        cells=tuple((hidden,) * len(table.columns) for _ in table.rows),
+        row_totals=(hidden,) * len(table.rows),
+        column_totals=(hidden,) * len(table.columns),
+        grand_total=hidden,
+        k=k,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from httpx import AsyncClient
 
-from tests.backend.investigations.support import investigator, site, tron
+from tests.backend.investigations.support import consent, investigator, site, tron
 from tests.conftest import Accounts
 
 
@@ -28,3 +28,30 @@ async def test_one_case_more_is_not_read_off_the_investigators_summary(
     after = await who.get("/summary")
     assert after["roles"] == ["scam_collection", "wage_source"]
     assert after["cells"] == [[6, 5]] and after["total"] == 11
+
+
+async def test_a_withdrawal_withholds_the_investigators_release(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    place = await site(client, accounts)
+    ids = [await place.case(disclosures=[(tron(f"wd-{n}"), {"chain": "tron"})]) for n in range(6)]
+    who = await investigator(client, accounts)
+    before = await who.get("/summary")
+    assert before["total"] == 6
+    await place.push([consent(ids[0], "withdrawn")])
+    after = await who.get("/summary")
+    assert after["total"] is None and after["cells"] == [[None]]
+    assert (after["chains"], after["roles"]) == (before["chains"], before["roles"])
+
+
+async def test_everyone_leaving_is_not_an_exact_zero_after_a_small_release(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    """Two cases, then none: an exact 0 would tell the hidden 2 was all there was."""
+    place = await site(client, accounts)
+    ids = [await place.case(disclosures=[(tron(f"gone-{n}"), {"chain": "tron"})]) for n in range(2)]
+    who = await investigator(client, accounts)
+    assert (await who.get("/summary"))["total"] is None
+    await place.push([consent(case_id, "withdrawn") for case_id in ids])
+    after = await who.get("/summary")
+    assert after["total"] is None and after["cells"] == [[None]]
