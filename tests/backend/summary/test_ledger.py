@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 
@@ -78,3 +79,32 @@ async def test_every_pair_of_releases_differs_by_zero_or_at_least_k(
             assert moved == 0 or moved >= 5, (one, other)
     for shown in served:
         assert shown is None or shown in released
+
+
+async def test_two_readers_releasing_at_once_do_not_both_publish(
+    client: AsyncClient, runtime: Runtime
+) -> None:
+    """Two first reads of one audience at once, one person apart: one release, not two."""
+    audience = f"test:{uuid.uuid4()}"
+
+    async def read(n: int) -> dict[str, int] | None:
+        terms = {"t/a": n, "total": n}
+        async with write_transaction(runtime.db) as session:
+            release = await ReleaseLedger(session).serve(
+                audience, terms=terms, tables=msgspec.json.encode(terms), cases=None
+            )
+        return None if release is None else msgspec.json.decode(release.tables)
+
+    first, second = await asyncio.gather(read(12), read(13))
+    async with read_transaction(runtime.db) as session:
+        rows = (
+            (
+                await session.execute(
+                    select(StatisticsRelease.terms).where(StatisticsRelease.audience == audience)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(rows) == 1
+    assert first == second == msgspec.json.decode(rows[0])
