@@ -24,16 +24,21 @@ from backend.statistics import (
     DEFAULT_K,
     TOTAL_TERM,
     Cell,
+    OneWayTable,
+    ProtectedOneWayTable,
     ProtectedTable,
     Table,
     Terms,
     may_release,
     protect,
+    protect_linked,
     table_terms,
+    terms_of,
+    withheld,
 )
 from backend.summary.repositories import ReleaseRepository
 
-__all__ = ["Release", "ReleaseLedger", "released_table"]
+__all__ = ["Release", "ReleaseLedger", "ServedTables", "released_table", "released_tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,64 @@ def _still_counted(release: StatisticsRelease, cases: Collection[uuid.UUID] | No
 
 def _release(row: StatisticsRelease) -> Release:
     return Release(seq=row.seq, released_at=row.released_at, tables=row.tables.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class ServedTables:
+    """Linked one-way tables as an audience receives them now."""
+
+    #: The release served, ``None`` when withheld.
+    seq: int | None
+    released_at: dt.datetime | None
+    tables: list[tuple[str, ProtectedOneWayTable]]
+
+
+#: One-way tables as released: ``(name, labels, counts)``, the true counts.
+_TrueTables = list[tuple[str, list[str], list[int]]]
+
+
+async def released_tables(
+    db: Database,
+    audience: str,
+    tables: list[tuple[str, OneWayTable]],
+    *,
+    cases: Collection[uuid.UUID],
+    k: int = DEFAULT_K,
+) -> ServedTables:
+    """One-way tables of the same people as ``audience`` may receive them now.
+
+    For the operation summary. The ledger's row is written in its own short
+    write transaction, so the route may read.
+
+    Args:
+        db: The database (the ledger writes in a transaction of its own).
+        audience: Who receives them (``operation:<id>``).
+        tables: The true tables now, every one with the same total.
+        cases: The ids of the cases counted now.
+        k: The threshold.
+
+    Returns:
+        The served release protected together (``protect_linked``), or, when
+        no release may be served, ``tables``' labels with every count hidden.
+    """
+    async with write_transaction(db) as writer:
+        release = await ReleaseLedger(writer).serve(
+            audience,
+            terms=terms_of(tables),
+            tables=msgspec.json.encode([(n, t.labels, t.counts) for n, t in tables]),
+            cases=cases,
+            k=k,
+        )
+    if release is None:
+        return ServedTables(seq=None, released_at=None, tables=withheld(tables, k=k))
+    served = msgspec.json.decode(release.tables, type=_TrueTables)
+    return ServedTables(
+        seq=release.seq,
+        released_at=release.released_at,
+        tables=protect_linked(
+            [(n, OneWayTable(labels=labels, counts=counts)) for n, labels, counts in served], k=k
+        ),
+    )
 
 
 class _TrueTable(msgspec.Struct, array_like=True):

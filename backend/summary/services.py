@@ -21,7 +21,6 @@ import datetime as dt
 import uuid
 from collections import Counter
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.principal import Principal
@@ -30,21 +29,12 @@ from backend.cases.repositories import CaseRepository
 from backend.cases.schemas import CaseLine
 from backend.cases.services import CaseService
 from backend.consent.services import ConsentService
-from backend.db.session import write_transaction
 from backend.i18n import N_
 from backend.operations.countries import ISO_3166_ALPHA_2
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
-from backend.statistics import (
-    DEFAULT_K,
-    OneWayTable,
-    ProtectedOneWayTable,
-    protect_linked,
-    terms_of,
-    to_csv,
-    withheld,
-)
-from backend.summary.ledger import ReleaseLedger
+from backend.statistics import DEFAULT_K, OneWayTable, ProtectedOneWayTable, to_csv
+from backend.summary.ledger import released_tables
 from backend.summary.schemas import Summary, SummaryTable
 from backend.sync.services import nationality_tag
 
@@ -65,8 +55,6 @@ OTHER = "other"
 NATIONALITIES = ("CN", "ID", "IN", "KE", "KH", "LA", "LK", "MM", "MY", "PH", "TH", "TW", "VN")
 NATIONALITY_LABELS = (*NATIONALITIES, OTHER, NOT_RECORDED)
 
-#: Tables as released: ``(name, labels, counts)``, the true counts.
-TrueTables = list[tuple[str, list[str], list[int]]]
 Tables = list[tuple[str, ProtectedOneWayTable]]
 
 
@@ -148,16 +136,13 @@ class SummaryService:
                 "with_flag" if flag in line.flags else "without_flag" for line, _ in counted
             )
             tables.append(_table(f"flag_{flag}", ("with_flag", "without_flag"), with_flag))
-        # The ledger has its own short write transaction: the route reads (no
-        # write lock while the cases are counted), the release is one row.
-        async with write_transaction(self.runtime.db) as writer:
-            release = await ReleaseLedger(writer).serve(
-                f"operation:{operation_id}",
-                terms=terms_of(tables),
-                tables=msgspec.json.encode([(n, t.labels, t.counts) for n, t in tables]),
-                cases=[line.id for line, _ in counted],
-                k=DEFAULT_K,
-            )
+        release = await released_tables(
+            self.runtime.db,
+            f"operation:{operation_id}",
+            tables,
+            cases=[line.id for line, _ in counted],
+            k=DEFAULT_K,
+        )
         self.audit.record(
             AuditEvent(
                 action="operation.summary",
@@ -168,17 +153,11 @@ class SummaryService:
                 detail={
                     "format": export,
                     "purpose": "aggregate_statistics",
-                    "release": release.seq if release is not None else None,
+                    "release": release.seq,
                 },
             )
         )
-        if release is None:
-            return None, withheld(tables, k=DEFAULT_K)
-        released = msgspec.json.decode(release.tables, type=TrueTables)
-        return release.released_at, protect_linked(
-            [(n, OneWayTable(labels=labels, counts=counts)) for n, labels, counts in released],
-            k=DEFAULT_K,
-        )
+        return release.released_at, release.tables
 
     async def summary(self, principal: Principal, operation_id: uuid.UUID) -> Summary:
         """The summary as JSON."""
