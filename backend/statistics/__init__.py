@@ -26,6 +26,8 @@ from backend.statistics.protect import DEFAULT_K, protect
 from backend.statistics.release import (
     TOTAL_TERM,
     Terms,
+    carried_over,
+    hidden_terms,
     may_release,
     protect_linked,
     table_terms,
@@ -46,6 +48,8 @@ __all__ = [
     "Reason",
     "Table",
     "Terms",
+    "carried_over",
+    "hidden_terms",
     "may_release",
     "protect",
     "protect_linked",

@@ -19,7 +19,7 @@ caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from backend.statistics._engine import Line, suppress
 from backend.statistics._model import (
@@ -34,6 +34,8 @@ from backend.statistics.protect import DEFAULT_K
 __all__ = [
     "TOTAL_TERM",
     "Terms",
+    "carried_over",
+    "hidden_terms",
     "may_release",
     "protect_linked",
     "table_terms",
@@ -93,7 +95,10 @@ def table_terms(table: Table) -> dict[str, int]:
 
 
 def protect_linked(
-    tables: Sequence[tuple[str, OneWayTable]], *, k: int = DEFAULT_K
+    tables: Sequence[tuple[str, OneWayTable]],
+    *,
+    k: int = DEFAULT_K,
+    keep: Collection[str] = (),
 ) -> list[tuple[str, ProtectedOneWayTable]]:
     """Protect one-way tables of the same people together, as one system with one total.
 
@@ -106,6 +111,10 @@ def protect_linked(
     Args:
         tables: ``(name, table)`` pairs, every table with the same total.
         k: The threshold, at least 2.
+        keep: Terms (named as by ``terms_of``) to hide besides the small ones,
+            reason ``carried``: those an earlier release to the same audience
+            hid and that have not changed since (``carried_over``). A zero
+            is never hidden.
 
     Returns:
         The same pairs, protected; every table's ``total`` is the same cell.
@@ -125,7 +134,9 @@ def protect_linked(
     total_index = len(values)
     values.append(total)
     lines = [Line(total_index, tuple(range(start, end))) for start, end in spans]
-    hidden = suppress(values, lines, k=k)
+    names = [f"{name}/{label}" for name, table in tables for label in table.labels]
+    index = {term: i for i, term in enumerate([*names, TOTAL_TERM])}
+    hidden = suppress(values, lines, k=k, keep=[index[t] for t in keep if t in index])
     cells = [
         Cell(value=None, reason=hidden[i]) if i in hidden else Cell(value=v)
         for i, v in enumerate(values)
@@ -188,3 +199,36 @@ def withheld(
         )
         for name, table in tables
     ]
+
+
+def hidden_terms(tables: Sequence[tuple[str, ProtectedOneWayTable]]) -> frozenset[str]:
+    """The terms (named as by ``terms_of``) that protected linked tables hide."""
+    hidden = {
+        f"{name}/{label}"
+        for name, table in tables
+        for label, cell in zip(table.labels, table.cells, strict=True)
+        if cell.suppressed
+    }
+    if tables and tables[0][1].total.suppressed:
+        hidden.add(TOTAL_TERM)
+    return frozenset(hidden)
+
+
+def carried_over(
+    current: Terms, released: Iterable[tuple[Terms, Collection[str]]]
+) -> frozenset[str]:
+    """The terms to keep hidden: hidden by an earlier release and unchanged since.
+
+    A count that a release hid and a later one shows unchanged would give the
+    earlier release's hidden value away (and with it its partner's): with
+    five people added, all of one nationality, ``KH 12`` shown in the second
+    release recovers ``TH 3`` from the first one's ``TH + KH = 15``.
+
+    Args:
+        current: The counts about to be released.
+        released: Each earlier release's counts and the terms it hid.
+    """
+    keep: set[str] = set()
+    for terms, hidden in released:
+        keep.update(t for t in hidden if current.get(t, 0) == terms.get(t, 0))
+    return frozenset(keep)

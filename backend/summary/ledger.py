@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import msgspec
@@ -29,6 +29,8 @@ from backend.statistics import (
     ProtectedTable,
     Table,
     Terms,
+    carried_over,
+    hidden_terms,
     may_release,
     protect,
     protect_linked,
@@ -41,6 +43,10 @@ from backend.summary.repositories import ReleaseRepository
 __all__ = ["Release", "ReleaseLedger", "ServedTables", "released_table", "released_tables"]
 
 
+#: Given the terms to keep hidden, the terms the published figures hide.
+Protection = Callable[[frozenset[str]], frozenset[str]]
+
+
 @dataclass(frozen=True, slots=True)
 class Release:
     """The release an audience is served: the true tables to protect, and when it was made."""
@@ -49,6 +55,8 @@ class Release:
     released_at: dt.datetime
     #: The caller's own JSON of the true tables, as it was when released.
     tables: bytes
+    #: The terms its protection keeps hidden from earlier releases.
+    kept: frozenset[str]
 
 
 def _cases(cases: Collection[uuid.UUID] | None) -> str | None:
@@ -69,6 +77,7 @@ class ReleaseLedger:
         tables: bytes,
         cases: Collection[uuid.UUID] | None,
         k: int = DEFAULT_K,
+        protection: Protection | None = None,
     ) -> Release | None:
         """The release to serve ``audience`` now, recording a new one when it may be made.
 
@@ -78,6 +87,9 @@ class ReleaseLedger:
             tables: The caller's JSON of the true tables those counts come from.
             cases: The ids of the cases counted now, or ``None`` if not tracked.
             k: The threshold.
+            protection: Given the terms to keep hidden (hidden by an earlier
+                release and unchanged since), the terms the published figures
+                hide; ``None`` when the caller does not carry hidden terms over.
 
         Returns:
             A new release when ``terms`` differs from every earlier release by
@@ -96,12 +108,24 @@ class ReleaseLedger:
                 return _release(latest)
             earlier = [msgspec.json.decode(r.terms, type=dict[str, int]) for r in history]
             if may_release(terms, earlier, k=k):
+                kept, hidden = frozenset[str](), frozenset[str]()
+                if protection is not None:
+                    kept = carried_over(
+                        terms,
+                        [
+                            (t, msgspec.json.decode(r.hidden, type=list[str]))
+                            for t, r in zip(earlier, history, strict=True)
+                        ],
+                    )
+                    hidden = protection(kept)
                 release = StatisticsRelease(
                     audience=audience,
                     seq=latest.seq + 1 if latest is not None else 1,
                     terms=msgspec.json.encode(dict(terms)).decode(),
                     tables=tables.decode(),
                     cases=counted,
+                    kept=msgspec.json.encode(sorted(kept)).decode(),
+                    hidden=msgspec.json.encode(sorted(hidden)).decode(),
                 )
                 if await self.releases.add(release):
                     return _release(release)
@@ -120,7 +144,12 @@ def _still_counted(release: StatisticsRelease, cases: Collection[uuid.UUID] | No
 
 
 def _release(row: StatisticsRelease) -> Release:
-    return Release(seq=row.seq, released_at=row.released_at, tables=row.tables.encode())
+    return Release(
+        seq=row.seq,
+        released_at=row.released_at,
+        tables=row.tables.encode(),
+        kept=frozenset(msgspec.json.decode(row.kept, type=list[str])),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +190,10 @@ async def released_tables(
         The served release protected together (``protect_linked``), or, when
         no release may be served, ``tables``' labels with every count hidden.
     """
+
+    def protection(keep: frozenset[str]) -> frozenset[str]:
+        return hidden_terms(protect_linked(tables, k=k, keep=keep))
+
     async with write_transaction(db) as writer:
         release = await ReleaseLedger(writer).serve(
             audience,
@@ -168,6 +201,7 @@ async def released_tables(
             tables=msgspec.json.encode([(n, t.labels, t.counts) for n, t in tables]),
             cases=cases,
             k=k,
+            protection=protection,
         )
     if release is None:
         return ServedTables(seq=None, released_at=None, tables=withheld(tables, k=k))
@@ -176,7 +210,9 @@ async def released_tables(
         seq=release.seq,
         released_at=release.released_at,
         tables=protect_linked(
-            [(n, OneWayTable(labels=labels, counts=counts)) for n, labels, counts in served], k=k
+            [(n, OneWayTable(labels=labels, counts=counts)) for n, labels, counts in served],
+            k=k,
+            keep=release.kept,
         ),
     )
 

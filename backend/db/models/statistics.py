@@ -37,4 +37,10 @@ class StatisticsRelease(Base):
     #: not track them: a release stops being served once one of them is no
     #: longer counted (consent withdrawn, case erased or transferred).
     cases: Mapped[str | None] = mapped_column(Text)
+    #: Terms (JSON list) hidden because an earlier release hid them and they have
+    #: not changed since: an input of the protection, so the served figures can
+    #: be computed again exactly.
+    kept: Mapped[str] = mapped_column(Text, default="[]")
+    #: Terms (JSON list) the served figures hide: what later releases keep hidden.
+    hidden: Mapped[str] = mapped_column(Text, default="[]")
     released_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,10 @@ from backend.statistics import (
     TOTAL_TERM,
     InvalidTable,
     OneWayTable,
+    ProtectedOneWayTable,
     Table,
+    carried_over,
+    hidden_terms,
     may_release,
     protect,
     protect_linked,
@@ -151,3 +154,41 @@ def test_a_two_way_tables_terms_are_its_cells_margins_and_total() -> None:
         "*/wage": 7,
         TOTAL_TERM: 7,
     }
+
+
+def _two_releases(keep: frozenset[str]) -> list[tuple[str, ProtectedOneWayTable]]:
+    return protect_linked(
+        [
+            ("nationality", OneWayTable(labels=["KH", "TH", "VN"], counts=[12, 3, 5])),
+            ("age_group", OneWayTable(labels=["child", "adult"], counts=[0, 20])),
+        ],
+        keep=keep,
+    )
+
+
+def test_a_count_an_earlier_release_hid_stays_hidden_while_unchanged() -> None:
+    """Release 1 hides TH 3 and KH 12 (total 15); five VN join. Showing KH 12 gives TH 3 away."""
+    first_terms = {"nationality/KH": 12, "nationality/TH": 3, "nationality/VN": 0, TOTAL_TERM: 15}
+    first = protect_linked(
+        [
+            ("nationality", OneWayTable(labels=["KH", "TH", "VN"], counts=[12, 3, 0])),
+            ("age_group", OneWayTable(labels=["child", "adult"], counts=[0, 15])),
+        ]
+    )
+    assert hidden_terms(first) == {"nationality/KH", "nationality/TH"}
+    naive = _two_releases(frozenset())
+    assert naive[0][1].cells[0].value == 12  # KH shown unchanged: 15 - 12 = TH
+    second_terms = {"nationality/KH": 12, "nationality/TH": 3, "nationality/VN": 5, TOTAL_TERM: 20}
+    keep = carried_over(second_terms, [(first_terms, hidden_terms(first))])
+    assert keep == {"nationality/KH", "nationality/TH"}
+    second = _two_releases(keep)
+    assert second[0][1].cells[0].value is None
+    assert second[0][1].cells[0].reason == "carried"
+    for low, high in attacker.linked_ranges([t for _, t in second]).values():
+        assert high - low >= 5
+
+
+def test_only_unchanged_hidden_terms_are_carried_over() -> None:
+    earlier = ({"a/x": 3, "a/y": 12, TOTAL_TERM: 15}, {"a/x", "a/y"})
+    assert carried_over({"a/x": 3, "a/y": 17, TOTAL_TERM: 20}, [earlier]) == {"a/x"}
+    assert carried_over({"a/x": 8, "a/y": 17, TOTAL_TERM: 25}, [earlier]) == frozenset()

@@ -62,9 +62,15 @@ class _Programme:
 
 
 def attack(
-    bodies: list[dict[str, Any]], *, moved: int | None = None
+    bodies: list[dict[str, Any]],
+    *,
+    moved: int | None = None,
+    movers: dict[str, dict[str, int]] | None = None,
 ) -> dict[Key, tuple[float, float]]:
     """The range of every hidden count, and of every label's change when ``moved`` is given.
+
+    ``movers`` is what the attacker knows of who moved, per table: how many
+    of them have each label (they pushed those cases themselves).
 
     Keys: ``("count", release, table, label)`` for hidden counts (``label`` is
     ``"total"`` for a release's total) and ``("moved", table, label)`` for how
@@ -104,7 +110,11 @@ def attack(
         for name in names:
             row = {}
             for label in labels[name]:
-                d = p.var(("moved", name, label), 0.0, float(abs(moved)))
+                known = (movers or {}).get(name)
+                if known is not None:
+                    d = p.var(("known", name, label), known.get(label, 0), known.get(label, 0))
+                else:
+                    d = p.var(("moved", name, label), 0.0, float(abs(moved)))
                 # after - before = step * d
                 p.equal(
                     {
@@ -130,11 +140,17 @@ def attack(
 def recovered(
     ranges: dict[Key, tuple[float, float]], *, k: int = 5
 ) -> dict[Key, tuple[float, float]]:
-    """What the attacker pins down: a hidden count narrower than ``k``, or a mover's label."""
+    """What the attacker pins down: a count below ``k`` (or its range narrower than ``k``).
+
+    A hidden count whose range is narrower than ``k``; or how many of the
+    movers have a label, narrowed below ``k`` wide while it may be 1 to
+    ``k - 1`` (one person who joined, and the label that came with them). Five
+    movers known to share a label are a count of five: not below ``k``.
+    """
     out = {}
     for key, (low, high) in ranges.items():
         if key[0] == "count" and high - low < k:
             out[key] = (low, high)
-        if key[0] == "moved" and low >= 1 - 1e-6:
+        if key[0] == "moved" and high - low < k and high >= 1 - 1e-6 and low < k:
             out[key] = (low, high)
     return out

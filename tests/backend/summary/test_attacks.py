@@ -166,3 +166,18 @@ async def test_a_withdrawal_withholds_a_release_that_counted_them(
     again = await _read(client, field)
     assert again["released_at"] is not None
     assert next(t for t in again["tables"] if t["name"] == "age_group")["total"] == 20
+
+
+async def test_a_count_hidden_before_is_not_shown_unchanged_after_five_join(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    """Five people join, all VN, pushed by the attacker: an unchanged KH 12 shown gives TH 3."""
+    field = await field_operation(client, accounts)
+    await _push(field, 12, nationality="KH")
+    await _push(field, 3, nationality="TH")
+    before = await _read(client, field)
+    await _push(field, 5, nationality="VN")
+    after = await _read(client, field)
+    assert after["released_at"] != before["released_at"]  # every count moved by 0 or 5
+    found = attack([before, after], moved=+5, movers={"nationality": {"VN": 5}})
+    assert recovered(found) == {}

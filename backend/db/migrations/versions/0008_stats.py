@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("terms", sa.Text(), nullable=False),
         sa.Column("tables", sa.Text(), nullable=False),
         sa.Column("cases", sa.Text(), nullable=True),
+        sa.Column("kept", sa.Text(), nullable=False),
+        sa.Column("hidden", sa.Text(), nullable=False),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statistics_releases")),
         sa.UniqueConstraint("audience", "seq", name=op.f("uq_statistics_releases_audience")),
