@@ -60,7 +60,8 @@ from backend.investigations.schemas import (
 from backend.linkage.addresses import Chain, InvalidValue, normalize
 from backend.linkage.addresses.partials import PartialAddress
 from backend.runtime import Runtime
-from backend.statistics import DEFAULT_K, Table, protect
+from backend.statistics import DEFAULT_K, Table
+from backend.summary.ledger import released_table
 
 __all__ = ["CO_DISCLOSURE_CASES", "InvestigationService", "References"]
 
@@ -491,18 +492,25 @@ class InvestigationService:
         chains = sorted({r[0] for r in counts})
         roles = sorted({r[1] for r in counts})
         self._audit(principal, investigation, "investigation.summary", cells=len(counts))
-        if not counts:
-            return Summary(
-                k=DEFAULT_K, chains=[], roles=[], cells=[], chain_totals=[], role_totals=[], total=0
-            )
         grid = [[0] * len(roles) for _ in chains]
         for chain, role, n in counts:
             grid[chains.index(chain)][roles.index(role)] = n
-        table = protect(Table(row_labels=chains, column_labels=roles, counts=grid), k=DEFAULT_K)
+        table = await released_table(
+            self.runtime.db,
+            f"investigation:{investigation.id}",
+            Table(row_labels=chains, column_labels=roles, counts=grid) if counts else None,
+            cases=[row[0] for row in await self.index.visible_cases(investigation.id)],
+            k=DEFAULT_K,
+        )
+        if table is None:
+            return Summary(
+                k=DEFAULT_K, chains=[], roles=[], cells=[], chain_totals=[], role_totals=[], total=0
+            )
         return Summary(
             k=table.k,
-            chains=chains,
-            roles=roles,
+            # The release's labels, not today's (they are the same chain and role ids).
+            chains=list(table.row_labels),  # type: ignore[arg-type]
+            roles=list(table.column_labels),  # type: ignore[arg-type]
             cells=[[c.value for c in row] for row in table.cells],
             chain_totals=[c.value for c in table.row_totals],
             role_totals=[c.value for c in table.column_totals],

@@ -198,6 +198,7 @@ def suppress(
     *,
     k: int,
     lower: int = HIDDEN_LOWER_BOUND,
+    keep: Iterable[int] = (),
 ) -> dict[int, Reason]:
     """Primary suppression, the line rule, then the LP audit to a fixed point.
 
@@ -214,6 +215,9 @@ def suppress(
         k: The threshold.
         lower: The attacker's lower bound on a hidden term (1; 0 only for the
             benchmark's comparison with a weaker attacker).
+        keep: Terms hidden from the start besides the primary ones (reason
+            ``carried``): hidden in an earlier release with the same value.
+            A zero is never hidden.
 
     Returns:
         The hidden terms and why each is hidden.
@@ -221,6 +225,9 @@ def suppress(
     import numpy as np
 
     hidden = primary(values, k=k)
+    for term in keep:
+        if values[term] > 0 and term not in hidden:
+            hidden[term] = "carried"
     witnesses = np.array([values], dtype=float)
     while True:
         line_rule(values, lines, hidden, k=k)

@@ -20,9 +20,12 @@ __all__ = [
 #: Why a cell is hidden. ``primary``: its count is between 1 and k - 1.
 #: ``complementary``: the line rule needed a partner for another hidden cell.
 #: ``audit``: the attacker's linear programme could otherwise narrow a hidden
-#: cell to a range shorter than k. Reasons are for the audit trail and tests
-#: only: a reader who saw them would know a ``primary`` cell is below k.
-Reason = Literal["primary", "complementary", "audit"]
+#: cell to a range shorter than k. ``carried``: hidden in an earlier release
+#: to the same audience and unchanged since. ``withheld``: the whole release is
+#: held back (see ``backend.statistics.release``). Reasons are for the audit
+#: trail and tests only: a reader who saw them would know a ``primary`` cell is
+#: below k.
+Reason = Literal["primary", "complementary", "audit", "carried", "withheld"]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 
 

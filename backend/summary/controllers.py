@@ -36,8 +36,12 @@ class SummaryController(Controller):
         description=(
             "Only cases with `aggregate_statistics` consent in force are counted. Counts from "
             "1 to 4 are suppressed (totals too), with complementary suppression and an "
-            "attacker's linear-programming audit (see docs/statistics.md); suppressed counts "
-            "are `null` (JSON) or `[c]` (CSV). `?format=csv` or `Accept: text/csv` gives the "
+            "attacker's linear-programming audit over all the tables together (see "
+            "docs/statistics.md); suppressed counts are `null` (JSON) or `[c]` (CSV). Labels are "
+            "fixed. New counts are released only when every count moved by 0 or at least 5 "
+            "against every earlier release to the operation's coordinators; until then the "
+            "latest release is served (`released_at`), or every count is suppressed if it "
+            "counted someone no longer counted. `?format=csv` or `Accept: text/csv` gives the "
             "CSV export. Audited."
         ),
         responses={
@@ -62,7 +66,7 @@ class SummaryController(Controller):
             format is None and CSV in request.headers.get("accept", "").lower()
         )
         if wants_csv:
-            tables = await service.tables(principal, operation_id, export="csv")
+            _, tables = await service.tables(principal, operation_id, export="csv")
             return Response(
                 summary_csv(tables),
                 media_type=f"{CSV}; charset=utf-8",

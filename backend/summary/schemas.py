@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import msgspec
@@ -24,8 +25,13 @@ class Summary(msgspec.Struct, kw_only=True):
     Only cases whose ``aggregate_statistics`` consent is in force are counted.
     Every count from 1 to ``k - 1`` is suppressed (totals too), with
     complementary and audited suppression so no hidden count can be recovered.
+    The figures are those of the latest release to the operation's
+    coordinators (``released_at``): new counts are released only when every
+    count moved by 0 or at least ``k`` against every earlier release. When
+    no release may be served, every count is ``null`` and ``released_at`` too.
     """
 
     operation_id: uuid.UUID
     k: int
+    released_at: dt.datetime | None
     tables: list[SummaryTable]

@@ -9,10 +9,18 @@ against the index of every ISO 3166 code. Nothing is decrypted. Band and
 flags are the *shared* ones (``backend.screenings.protected``): a published
 count never rests on an answer the person was promised would not be used
 against them.
+
+Every table has a fixed label set (a nationality outside ``NATIONALITIES``
+counts as ``other``), so a label's presence says nothing. The tables are
+protected together (they share their total), and what the operation's
+coordinators receive goes through the release ledger (``ledger.py``): new
+counts are released only when no count moved by 1 to k - 1 against any
+earlier release. See docs/statistics.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import Counter
 
@@ -29,7 +37,8 @@ from backend.operations.countries import ISO_3166_ALPHA_2
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.screenings.protected import shared_by_case
-from backend.statistics import DEFAULT_K, OneWayTable, ProtectedOneWayTable, protect, to_csv
+from backend.statistics import DEFAULT_K, OneWayTable, ProtectedOneWayTable, to_csv
+from backend.summary.ledger import released_tables
 from backend.summary.schemas import Summary, SummaryTable
 from backend.sync.facets import nationality_tag
 
@@ -42,19 +51,32 @@ FLAGS = ("child", "immediate_needs", "forced_criminality")
 #: A case's referral status is that of its referral furthest along.
 REFERRAL_ORDER = ("completed", "in_progress", "accepted", "proposed", "declined")
 REFERRAL_LABELS = (*REFERRAL_ORDER, "no_referral")
+OTHER = "other"
+#: The nationalities listed by name, whatever the data: those most often met in
+#: scam compounds. Any other counts as ``other``. Fixed, so that a label never
+#: appears because someone has it; changing it starts a new label set, which
+#: is compared with earlier releases term by term like any other change.
+NATIONALITIES = ("CN", "ID", "IN", "KE", "KH", "LA", "LK", "MM", "MY", "PH", "TH", "TW", "VN")
+NATIONALITY_LABELS = (*NATIONALITIES, OTHER, NOT_RECORDED)
+
+Tables = list[tuple[str, ProtectedOneWayTable]]
 
 
 def _referral_status(line: CaseLine) -> str:
     return next((s for s in REFERRAL_ORDER if s in line.referral_statuses), "no_referral")
 
 
-def _table(
-    name: str, labels: tuple[str, ...], counted: Counter[str]
-) -> tuple[str, ProtectedOneWayTable]:
-    return name, protect(OneWayTable(labels=labels, counts=[counted[label] for label in labels]))
+def _table(name: str, labels: tuple[str, ...], counted: Counter[str]) -> tuple[str, OneWayTable]:
+    return name, OneWayTable(labels=labels, counts=[counted[label] for label in labels])
 
 
-def summary_csv(tables: list[tuple[str, ProtectedOneWayTable]]) -> str:
+def _nationality(code: str | None) -> str:
+    if code is None:
+        return NOT_RECORDED
+    return code if code in NATIONALITIES else OTHER
+
+
+def summary_csv(tables: Tables) -> str:
     """Every table as CSV, one after another, separated by an empty line."""
     return "\r\n".join(to_csv(table, heading=name) for name, table in tables)
 
@@ -74,8 +96,12 @@ class SummaryService:
 
     async def tables(
         self, principal: Principal, operation_id: uuid.UUID, *, export: str
-    ) -> list[tuple[str, ProtectedOneWayTable]]:
-        """The protected tables of an operation the caller belongs to; audited.
+    ) -> tuple[dt.datetime | None, Tables]:
+        """The protected tables released to the operation's coordinators, and when; audited.
+
+        The current counts when they may be released (``ReleaseLedger``),
+        else the latest release again, else every count hidden and no time
+        (the latest release counted someone who may no longer be counted).
 
         Raises:
             NotFound: not an operation of the caller's (audited).
@@ -101,7 +127,7 @@ class SummaryService:
         counted = [(line, facets) for line, facets in lines if line.id in consented]
         names = self._nationalities()
         nationalities: Counter[str] = Counter(
-            names.get(str(facets.get("nationality_tag")), NOT_RECORDED) for _, facets in counted
+            _nationality(names.get(str(facets.get("nationality_tag")))) for _, facets in counted
         )
         tables = [
             _table(
@@ -112,11 +138,7 @@ class SummaryService:
                 ),
             ),
             _table("age_group", AGE_GROUPS, Counter(line.age_group for line, _ in counted)),
-            _table(
-                "nationality",
-                (*sorted(set(nationalities) - {NOT_RECORDED}), NOT_RECORDED),
-                nationalities,
-            ),
+            _table("nationality", NATIONALITY_LABELS, nationalities),
             _table(
                 "referral_status",
                 REFERRAL_LABELS,
@@ -129,6 +151,13 @@ class SummaryService:
                 for line, _ in counted
             )
             tables.append(_table(f"flag_{flag}", ("with_flag", "without_flag"), with_flag))
+        release = await released_tables(
+            self.runtime.db,
+            f"operation:{operation_id}",
+            tables,
+            cases=[line.id for line, _ in counted],
+            k=DEFAULT_K,
+        )
         self.audit.record(
             AuditEvent(
                 action="operation.summary",
@@ -136,17 +165,22 @@ class SummaryService:
                 actor_role=principal.role,
                 object_type="operation",
                 object_id=str(operation_id),
-                detail={"format": export, "purpose": "aggregate_statistics"},
+                detail={
+                    "format": export,
+                    "purpose": "aggregate_statistics",
+                    "release": release.seq,
+                },
             )
         )
-        return tables
+        return release.released_at, release.tables
 
     async def summary(self, principal: Principal, operation_id: uuid.UUID) -> Summary:
         """The summary as JSON."""
-        tables = await self.tables(principal, operation_id, export="json")
+        released_at, tables = await self.tables(principal, operation_id, export="json")
         return Summary(
             operation_id=operation_id,
             k=DEFAULT_K,
+            released_at=released_at,
             tables=[
                 SummaryTable(
                     name=name,

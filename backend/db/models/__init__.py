@@ -29,6 +29,7 @@ from backend.db.models.records import (
     Record,
     ServerState,
 )
+from backend.db.models.statistics import StatisticsRelease
 
 __all__ = [
     "AccessToken",
@@ -59,5 +60,6 @@ __all__ = [
     "ReferralStep",
     "ServerState",
     "ServiceProvider",
+    "StatisticsRelease",
     "User",
 ]

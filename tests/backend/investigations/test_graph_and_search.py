@@ -101,7 +101,8 @@ async def test_the_summary_suppresses_counts_below_five(
         await place.case(disclosures=[(tron(f"summary-{n}"), {"chain": "tron"})])
     await place.case(disclosures=[(tron("summary-x"), {"chain": "tron", "role": "wage_source"})])
     who = await investigator(client, accounts)
-    assert (await who.get("/summary"))["total"] == 0
+    # The summary counts only what this investigation reached (its first release,
+    # read before any lookup, would be an empty one the ledger then holds it to).
     for address in [*(tron(f"summary-{n}") for n in range(6)), tron("summary-x")]:
         await who.lookup("tron", address)
     summary = await who.get("/summary")

@@ -82,3 +82,38 @@ def ranges(table: ProtectedTable | ProtectedOneWayTable) -> dict[int, tuple[floa
         high = -_solve(-c, a, bounds)
         out[index] = (low, high)
     return out
+
+
+def linked_ranges(
+    tables: list[ProtectedOneWayTable],
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """Ranges of hidden counts of one-way tables of the same people, solved together.
+
+    One variable per count of every table and one for the total they share;
+    one equation per table. Keys are ``(table, label)``; ``(-1, -1)`` is the total.
+    """
+    cells: list[Cell] = [c for table in tables for c in table.cells]
+    keys = [(t, i) for t, table in enumerate(tables) for i in range(len(table.cells))]
+    cells.append(tables[0].total)
+    keys.append((-1, -1))
+    rows = []
+    start = 0
+    for table in tables:
+        row = np.zeros(len(cells))
+        row[start : start + len(table.cells)] = 1.0
+        row[-1] = -1.0
+        rows.append(row)
+        start += len(table.cells)
+    a = np.array(rows)
+    bounds: list[tuple[float, float | None]] = [
+        (1.0, None) if cell.value is None else (float(cell.value), float(cell.value))
+        for cell in cells
+    ]
+    out = {}
+    for index, cell in enumerate(cells):
+        if cell.value is not None:
+            continue
+        c = np.zeros(len(cells))
+        c[index] = 1.0
+        out[keys[index]] = (_solve(c, a, bounds), -_solve(-c, a, bounds))
+    return out
