@@ -1,16 +1,17 @@
-"""What an investigation reached by its own work: the only rows its exports and aggregates read.
+"""What an investigation reached by its own work: the only cases its exports and aggregates read.
 
-A lookup reaches the rows of the cases it lists (under the address looked
-up), those cases' rows of the co-disclosed addresses it shows, and the
-partial addresses it matched; a search reaches the rows of the addresses it
-found; a cluster expansion reaches every edge it shows. Exports, the summary,
-hubs, the cluster list and disclosure requests read only reached rows (and
-only while they are visible), so no investigation holds the whole index: what
-two investigations can match case against case is only what both reached.
+A lookup reaches the cases it lists (those naming the address, and those
+whose partial recollection it matched); a search reaches the cases that named
+the addresses it found; a cluster expansion reaches every case it shows.
+Exports, the summary, hubs, the cluster list and disclosure requests read
+only the visible rows of reached cases, so no investigation holds the whole
+index: what two investigations can match, case against case, is only what
+both reached.
 
-Investigators' queries run in read transactions: the reached rows wait in the
-session (like its audit events) and are written, with the audit, in the write
-transaction that follows the read, or before commit when the session writes.
+Investigators' queries run in read transactions: the reached cases wait in
+the session (like its audit events) and are written, with the audit, in the
+write transaction that follows the read, or before commit when the session
+writes.
 """
 
 from __future__ import annotations
@@ -29,42 +30,34 @@ from backend.investigations.repositories import save_reach
 
 __all__ = ["REACH_BUFFER", "note_reach"]
 
-#: ``session.info`` key of the rows reached in a transaction (carried past a read).
+#: ``session.info`` key of the cases reached in a transaction (carried past a read).
 REACH_BUFFER = AFTER_READ + "investigations.reach"
 
 
 def note_reach(
-    session: AsyncSession,
-    investigation_id: uuid.UUID,
-    rows: Iterable[tuple[uuid.UUID, str, uuid.UUID]],
+    session: AsyncSession, investigation_id: uuid.UUID, cases: Iterable[uuid.UUID]
 ) -> None:
-    """Note index rows, as (record, chain, case), that an investigation's query showed."""
-    buffer: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = session.info.setdefault(
+    """Note cases that an investigation's query showed."""
+    buffer: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = session.info.setdefault(
         REACH_BUFFER, {}
     )
     now = utcnow()
-    for record_id, chain, case_id in rows:
+    for case_id in cases:
         buffer.setdefault(
-            (investigation_id, record_id, chain),
-            {
-                "investigation_id": investigation_id,
-                "record_id": record_id,
-                "chain": chain,
-                "case_id": case_id,
-                "reached_at": now,
-            },
+            (investigation_id, case_id),
+            {"investigation_id": investigation_id, "case_id": case_id, "reached_at": now},
         )
 
 
 @event.listens_for(Session, "before_commit")
 def _write_reach(session: Session) -> None:
-    """Write the reached rows as the writing transaction's last statements."""
+    """Write the reached cases as the writing transaction's last statements."""
     if session.info.get(READ_ONLY) or session.in_nested_transaction():
         return  # a read hands them on with its audit; a savepoint waits for the real commit
     buffer = session.info.pop(REACH_BUFFER, None)
     if buffer:
         # In key order: concurrent writers of overlapping rows then wait, never deadlock.
-        save_reach(session, [buffer[k] for k in sorted(buffer, key=lambda k: (k[0], k[1], k[2]))])
+        save_reach(session, [buffer[k] for k in sorted(buffer)])
 
 
 @event.listens_for(Session, "after_rollback")

@@ -5,7 +5,7 @@ a disclosure appears only when its case's latest ``financial_investigation``
 consent is given or a legal basis is recorded for the case, and a victim's own
 wallet (any sealed row) only when an approved disclosure request of that
 investigation named its record, at the revision approved. Exports and
-aggregates read only the rows the investigation reached (:func:`_reached`).
+aggregates read only the rows of cases the investigation reached (:func:`_reached`).
 Nothing is filtered after the query.
 """
 
@@ -41,7 +41,7 @@ from backend.db.models import (
     DisclosureRequest,
     Investigation,
     LinkedDisclosure,
-    ReachedDisclosure,
+    ReachedCase,
     Record,
 )
 from backend.db.statements import dialect_insert
@@ -61,7 +61,7 @@ __all__ = [
 #: Bound parameters per ``IN`` list (SQLite allows 32,766 per statement).
 _CHUNK = 900
 _D = LinkedDisclosure
-_R = ReachedDisclosure
+_R = ReachedCase
 #: A case's own record: where it is now (a request follows its case).
 _Case = aliased(Record)
 
@@ -176,19 +176,15 @@ def _select(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
 
 
 def _reached(investigation_id: uuid.UUID, *columns: Any) -> Select[Any]:
-    """Like ``_select``, over the rows this investigation reached by its own work only."""
+    """Like ``_select``, over the rows of cases this investigation reached by its own work."""
     return _select(investigation_id, *columns).join(
         _R,
-        and_(
-            _R.investigation_id == investigation_id,
-            _R.record_id == _D.record_id,
-            _R.chain == _D.chain,
-        ),
+        and_(_R.investigation_id == investigation_id, _R.case_id == _D.case_id),
     )
 
 
 def save_reach(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Record index rows investigations reached (runs inside the writing transaction)."""
+    """Record cases investigations reached (runs inside the writing transaction)."""
     insert_ = dialect_insert(session)  # type: ignore[arg-type]  # a sync Session works alike
     for part in _chunks(list(rows)):
         if part:
@@ -388,7 +384,7 @@ class LinkageRepository:
     async def graph_rows(
         self, investigation_id: uuid.UUID, case_ids: Collection[uuid.UUID]
     ) -> list[Any]:
-        """(case, operation, tag, chain, address, role, record) of these cases' readable addresses."""
+        """(case, operation, tag, chain, address, role) of these cases' readable addresses."""
         out: list[Any] = []
         for part in _chunks(list(case_ids)):
             statement = _select(
@@ -399,7 +395,6 @@ class LinkageRepository:
                 _D.chain,
                 _D.address,
                 _D.role,
-                _D.record_id,
             ).where(_D.case_id.in_(part), _D.address.is_not(None))
             out += list(await self.session.execute(statement))
         return out
@@ -414,8 +409,6 @@ class LinkageRepository:
             _D.partial_prefix,
             _D.partial_suffix,
             _D.disclosed_on,
-            _D.record_id,
-            _D.chain,
         ).where(_D.lookup_tag.in_(list(tags)), _D.partial_prefix.is_not(None))
         return list(await self.session.execute(statement))
 
@@ -627,50 +620,20 @@ class LinkageRepository:
 
     # -- what a query reached -------------------------------------------------------
 
-    _REACH = (_D.record_id, _D.chain, _D.case_id)
-
-    async def reach_of_cases(
-        self, investigation_id: uuid.UUID, tags: Collection[bytes], cases: Collection[uuid.UUID]
-    ) -> list[Any]:
-        """(record, chain, case) of the visible rows of these cases under these tags."""
-        out: list[Any] = []
-        for part in _chunks(list(cases)):
-            statement = _select(investigation_id, *self._REACH).where(
-                _D.case_id.in_(part), _D.lookup_tag.in_(list(tags))
-            )
-            out += list(await self.session.execute(statement))
-        return out
-
-    async def reach_of_transactions(
-        self, investigation_id: uuid.UUID, cases: Collection[uuid.UUID]
-    ) -> list[Any]:
-        """(record, chain, case) of the visible transactions (by hash) these cases disclosed."""
-        out: list[Any] = []
-        for part in _chunks(list(cases)):
-            statement = _select(investigation_id, *self._REACH).where(
-                _D.case_id.in_(part), _D.address.is_(None), _D.tx_hash.is_not(None)
-            )
-            out += list(await self.session.execute(statement))
-        return out
-
-    async def reach_of_addresses(
-        self,
-        investigation_id: uuid.UUID,
-        addresses: Collection[tuple[str, str]],
-        *,
-        cases: Collection[uuid.UUID] | None = None,
-    ) -> list[Any]:
-        """(record, chain, case) of the visible rows naming these addresses (of these cases)."""
-        out: list[Any] = []
+    async def cases_of_addresses(
+        self, investigation_id: uuid.UUID, addresses: Collection[tuple[str, str]]
+    ) -> set[uuid.UUID]:
+        """Visible cases that named any of these (chain, address) pairs."""
+        out: set[uuid.UUID] = set()
         for part in _chunks(list(addresses)):
             if not part:
                 continue
-            statement = _select(investigation_id, *self._REACH).where(
-                tuple_(_D.chain, _D.address).in_(list(part))
+            statement = (
+                _select(investigation_id, _D.case_id)
+                .where(tuple_(_D.chain, _D.address).in_(list(part)))
+                .distinct()
             )
-            if cases is not None:
-                statement = statement.where(_D.case_id.in_(list(cases)))
-            out += list(await self.session.execute(statement))
+            out.update(await self.session.scalars(statement))
         return out
 
     async def data_key(self, case_id: uuid.UUID) -> DataKey | None:

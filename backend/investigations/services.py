@@ -264,13 +264,8 @@ class InvestigationService:
         co = await self.index.co_disclosed(
             investigation.id, tags, cases_at_most=CO_DISCLOSURE_CASES, limit=limit
         )
-        # What this lookup reached: the listed cases' rows of the address, of the
-        # co-disclosed addresses shown and of their transactions; the partials matched.
-        reached = list(await self.index.reach_of_cases(investigation.id, tags, shown))
-        reached += await self.index.reach_of_addresses(
-            investigation.id, [(r[0], r[1]) for r in co], cases=shown
-        )
-        reached += await self.index.reach_of_transactions(investigation.id, shown)
+        # What this lookup reached: the cases it lists, and those whose partials matched.
+        reached = list(shown)
         partials = []
         keyring = self.runtime.keyring
         filed = [WalletTagger(keyring, key_id=k).partials(chain) for k in keyring.key_ids]
@@ -279,7 +274,7 @@ class InvestigationService:
                 chain=chain, prefix=row.partial_prefix or "", suffix=row.partial_suffix or ""
             )
             if partial.matches(canonical):
-                reached.append((row.record_id, row.chain, row.case_id))
+                reached.append(row.case_id)
                 partials.append(
                     PartialMatch(
                         case_ref=refs.case(row.case_id),
@@ -337,7 +332,7 @@ class InvestigationService:
         note_reach(
             self.session,
             investigation.id,
-            await self.index.reach_of_addresses(investigation.id, found),
+            await self.index.cases_of_addresses(investigation.id, found),
         )
         self._audit(
             principal,
@@ -359,7 +354,7 @@ class InvestigationService:
     async def hubs(
         self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[Hub]:
-        """Among the rows it reached: addresses named by many cases across operations."""
+        """Among the cases it reached: addresses named by many cases across operations."""
         investigation = await self._owned(principal, investigation_id, "investigation.hubs")
         rows = await self.index.hubs(investigation.id, rule=rule, limit=limit)
         self._audit(principal, investigation, "investigation.hubs", results=len(rows))
@@ -368,7 +363,7 @@ class InvestigationService:
     async def clusters(
         self, principal: Principal, investigation_id: uuid.UUID, *, rule: HubRule, limit: int
     ) -> list[ClusterSummary]:
-        """Connected clusters (union-find over the visible rows it reached), hubs left out."""
+        """Connected clusters (union-find over its reached cases' rows), hubs left out."""
         investigation = await self._owned(principal, investigation_id, "investigation.clusters")
         hub_rows = await self.index.hubs(investigation.id, rule=rule, limit=100_000)
         hubs = {(r[0], r[1]) for r in hub_rows}
@@ -405,7 +400,6 @@ class InvestigationService:
         nodes: dict[bytes, tuple[str, str, int, bool]] = {}
         seen_cases: dict[uuid.UUID, uuid.UUID] = {}
         edges: set[tuple[uuid.UUID, str, str, str]] = set()
-        reached: list[tuple[uuid.UUID, str, uuid.UUID]] = []
         truncated = False
 
         async def visit(found: dict[bytes, tuple[str, str]], *, start: bool = False) -> list[Any]:
@@ -436,9 +430,7 @@ class InvestigationService:
                 chain_,
                 address_,
                 role,
-                record_id,
             ) in await self.index.graph_rows(investigation.id, frontier):
-                reached.append((record_id, chain_, case_id))
                 seen_cases[case_id] = operation_id
                 edges.add((case_id, chain_, address_, role))
                 if tag not in nodes:
@@ -448,7 +440,7 @@ class InvestigationService:
                 new, truncated = dict(list(new.items())[:room]), True
             frontier = await visit(new) if new else []
         case_ops = seen_cases
-        note_reach(self.session, investigation.id, reached)
+        note_reach(self.session, investigation.id, seen_cases)
         addresses = sorted(
             (
                 AddressNode(chain=c, address=a, cases=n, hub=hub)  # type: ignore[arg-type]
@@ -560,7 +552,7 @@ class InvestigationService:
         return exports.to_tagpack(header, lines, k=DEFAULT_K)
 
     async def csv(self, principal: Principal, investigation_id: uuid.UUID) -> str:
-        """Every visible, reached disclosure with a readable value, one per line, by reference."""
+        """Every visible disclosure of a reached case with a readable value, one per line."""
         investigation = await self._owned(principal, investigation_id, "investigation.export")
         refs = References(self.runtime.keyring, investigation)
         rows = await self.index.export_edges(investigation.id)

@@ -16,7 +16,7 @@ from backend.db.models.investigations import (
     DisclosureRequest,
     Investigation,
     LinkedDisclosure,
-    ReachedDisclosure,
+    ReachedCase,
 )
 from backend.db.models.operations import Operation, OperationMember
 from backend.db.models.records import (
@@ -55,7 +55,7 @@ __all__ = [
     "OperationMember",
     "PersonEncoding",
     "Quarantined",
-    "ReachedDisclosure",
+    "ReachedCase",
     "Record",
     "ReferralStep",
     "ServerState",

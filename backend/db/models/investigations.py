@@ -127,11 +127,11 @@ class ApprovedRecord(Base):
     rev: Mapped[int]
 
 
-class ReachedDisclosure(Base):
-    """An index row an investigation reached by its own work (a lookup, a search, a cluster).
+class ReachedCase(Base):
+    """A case an investigation reached by its own work (a lookup, a search, a cluster).
 
-    Exports, the summary, hubs and clusters of an investigation read only
-    these, so that no investigation holds the whole index.
+    Exports, the summary, hubs and clusters of an investigation read only the
+    rows of these cases, so that no investigation holds the whole index.
     """
 
     __tablename__ = "investigation_reach"
@@ -139,7 +139,5 @@ class ReachedDisclosure(Base):
     investigation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("investigations.id"), primary_key=True
     )
-    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
-    case_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
     reached_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

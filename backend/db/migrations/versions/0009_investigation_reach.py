@@ -38,8 +38,6 @@ def upgrade() -> None:
     op.create_table(
         "investigation_reach",
         sa.Column("investigation_id", sa.Uuid(), nullable=False),
-        sa.Column("record_id", sa.Uuid(), nullable=False),
-        sa.Column("chain", sa.String(length=16), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("reached_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -47,9 +45,7 @@ def upgrade() -> None:
             ["investigations.id"],
             name=op.f("fk_investigation_reach_investigation_id_investigations"),
         ),
-        sa.PrimaryKeyConstraint(
-            "investigation_id", "record_id", "chain", name=op.f("pk_investigation_reach")
-        ),
+        sa.PrimaryKeyConstraint("investigation_id", "case_id", name=op.f("pk_investigation_reach")),
     )
     with op.batch_alter_table("investigation_reach", schema=None) as batch_op:
         batch_op.create_index(
