@@ -279,10 +279,15 @@ def _rewrap(batch_size: int) -> None:
 
 @keys.command("status")
 def keys_status() -> None:
-    """Each master key's state and how many rows name it, one JSON object per line."""
+    """Each master key's state, the rows that name it, and the steps that move them.
+
+    One JSON object per line: ``tables`` counts rows per table (every column
+    the models mark as naming a master key); ``steps`` lists the commands that
+    must run before the key can be retired (empty: nothing holds it back).
+    """
     from backend.crypto.keys import load_key_file
     from backend.db.session import read_transaction
-    from backend.rotation.services import usage
+    from backend.rotation.services import steps_for, usage
 
     async def work(runtime: Runtime) -> dict[str, dict[str, int]]:
         async with read_transaction(runtime.db) as session:
@@ -296,7 +301,13 @@ def keys_status() -> None:
         except Exception:
             state = "unknown"
         rows = found.get(key_id, {})
-        line = {"id": key_id, "state": state, "rows": sum(rows.values()), "tables": rows}
+        line = {
+            "id": key_id,
+            "state": state,
+            "rows": sum(rows.values()),
+            "tables": rows,
+            "steps": steps_for(rows) if state != "active" else [],
+        }
         click.echo(msgspec.json.encode(line).decode())
 
 
