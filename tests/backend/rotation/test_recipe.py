@@ -12,9 +12,18 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
+from sqlalchemy import String, Text, func, select, update
 
-from backend.crypto.keys import load_key_file
+from backend.crypto.keys import activate_master_key, add_master_key, load_key_file
+from backend.db.base import Base
+from backend.db.models import LinkedDisclosure
+from backend.db.session import read_transaction, write_transaction
+from backend.duplicates.services import scan
+from backend.errors import Conflict
+from backend.rotation.repositories import RETAGGED_TABLE, WRAPPED_KEY_TABLES, key_columns
+from backend.rotation.services import destroy, retire, rewrap
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.backend.investigations.support import (
@@ -26,7 +35,7 @@ from tests.backend.investigations.support import (
     txid,
 )
 from tests.backend.rotation.support import run
-from tests.conftest import Accounts
+from tests.conftest import Account, Accounts
 
 SHARED = tron("recipe-shared")
 OWN = bitcoin("recipe-own")
@@ -74,13 +83,8 @@ def _recipe(env: dict[str, str], old: str) -> list[str]:
     ]
 
 
-async def test_the_weekly_recipe_leaves_every_investigation_answering_as_before(
-    client: AsyncClient,
-    accounts: Accounts,
-    runtime: Runtime,
-    settings: Settings,
-    settings_env: dict[str, str],
-) -> None:
+async def _populate(client: AsyncClient, accounts: Accounts) -> tuple[Investigator, Account]:
+    """An operation with six cases and their disclosures, an investigation with a request."""
     place = await site(client, accounts)
     for n in range(6):
         await place.case(
@@ -106,6 +110,17 @@ async def test_the_weekly_recipe_leaves_every_investigation_answering_as_before(
         json={"case_ref": ref, "reason": "Synthetic witness statement request"},
     )
     assert asked.status_code == 201, asked.text
+    return who, account
+
+
+async def test_the_weekly_recipe_leaves_every_investigation_answering_as_before(
+    client: AsyncClient,
+    accounts: Accounts,
+    runtime: Runtime,
+    settings: Settings,
+    settings_env: dict[str, str],
+) -> None:
+    who, account = await _populate(client, accounts)
     before = await _answers(who)
     old = runtime.keyring.active_id
 
@@ -116,8 +131,6 @@ async def test_the_weekly_recipe_leaves_every_investigation_answering_as_before(
     # Tokens hashed under the destroyed key stop working: the investigator signs in again.
     again = await client.get(who.base, headers=who.headers)
     assert again.status_code == 401, again.text
-    me = await client.get("/api/v1/me", headers=place.field.coordinator_headers)
-    assert me.status_code == 401
     who.headers = await accounts.headers(account)
     after = await _answers(who)
     for name in before:
@@ -129,3 +142,88 @@ async def test_the_weekly_recipe_leaves_every_investigation_answering_as_before(
     assert by_id[old]["state"] == "destroyed" and by_id[old]["steps"] == []
     assert set(by_id[old]["tables"]) == {"audit_log", "access_tokens"}
 
+
+def test_every_column_named_for_a_key_id_is_marked_and_covered() -> None:
+    marked = {(m.table, m.column.name): m for m in key_columns()}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if column.name.endswith("key_id"):
+                assert (table.name, column.name) in marked, f"{table.name}.{column.name}"
+    # Every column whose rows `keys rewrap` must move is one it re-wraps or re-tags.
+    moved = {t.name for t in WRAPPED_KEY_TABLES} | {RETAGGED_TABLE}
+    assert {t for t, _ in marked if marked[t, _].step == "rewrap"} == moved
+    assert {m.table for m in marked.values()} >= {
+        "data_keys",
+        "sync_quarantine",
+        "investigations",
+        "linkage_disclosures",
+        "person_encodings",
+        "access_tokens",
+        "audit_log",
+    }
+
+
+async def _columns_holding(runtime: Runtime, key_ids: set[str]) -> set[tuple[str, str]]:
+    """Every (table, column) of the database with a text value equal to a master key id."""
+    held: set[tuple[str, str]] = set()
+    async with read_transaction(runtime.db) as session:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if not isinstance(column.type, String | Text):
+                    continue
+                query = select(func.count()).select_from(table).where(column.in_(key_ids))
+                if table.name == "audit_log" and column.name == "object_id":
+                    # An audit entry about a key (keys.rewrap, …) names it as its object: a
+                    # name in the record of what happened, never read back to find a key.
+                    query = query.where(table.c.object_type != "master_key")
+                found = await session.scalar(query)
+                if found:
+                    held.add((table.name, column.name))
+    return held
+
+
+async def test_every_column_that_holds_a_key_id_after_real_traffic_is_marked(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """Walk every table's stored values: a key id found in an unmarked column fails."""
+    await _populate(client, accounts)
+    await scan(runtime)
+    held = await _columns_holding(runtime, set(runtime.keyring.key_ids))
+    marked = {(m.table, m.column.name) for m in key_columns()}
+    assert held <= marked, held - marked
+    # The traffic reached every marked column but the quarantine (nothing was refused).
+    assert marked - held == {("sync_quarantine", "master_key_id")}
+
+
+async def test_a_refusal_names_every_step_that_clears_it(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime, settings: Settings
+) -> None:
+    who, account = await _populate(client, accounts)
+    old = runtime.keyring.active_id
+    path = settings.effective_key_file
+    new = add_master_key(path)
+    activate_master_key(path, new)
+    # Rows made before the index recorded their key hold back every old key.
+    async with write_transaction(runtime.db) as session:
+        await session.execute(update(LinkedDisclosure).values(key_id=None))
+        legacy = await session.scalar(select(func.count()).select_from(LinkedDisclosure))
+
+    with pytest.raises(Conflict) as refused:
+        await retire(runtime, old)
+    assert str(refused.value) == (
+        f"master key {old} is still in use: 6 in data_keys, "
+        f"{legacy} in linkage_disclosures under a key not recorded, 1 in investigations: "
+        "run `lantern keys rewrap`; "
+        "6 in person_encodings: run `lantern duplicates scan`"
+    )
+
+    report = await rewrap(runtime)
+    assert report.rewrapped["investigations"] == 1
+    assert report.rewrapped[RETAGGED_TABLE] == 6 * 5  # every disclosure re-projected
+    with pytest.raises(Conflict, match=r"still in use: 6 in person_encodings: run `lantern "):
+        await retire(runtime, old)
+    await scan(runtime)
+    await retire(runtime, old)
+    await destroy(runtime, old)
+    who.headers = await accounts.headers(account)
+    assert (await who.lookup("tron", SHARED))["case_count"] == 6

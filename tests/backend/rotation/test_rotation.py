@@ -105,7 +105,11 @@ async def test_retiring_is_refused_while_any_row_uses_the_key(
         await destroy(runtime, old)
     await retire(runtime, old)
     found = await _usage(runtime)
-    assert found[new] == {"data_keys": 3, "sync_quarantine": 1, "audit_log": found[new]["audit_log"]}
+    assert found[new] == {
+        "data_keys": 3,
+        "sync_quarantine": 1,
+        "audit_log": found[new]["audit_log"],
+    }
     assert set(found[old]) == {"audit_log"}  # audit entries never hold a key back
 
 
