@@ -419,7 +419,7 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
 
 @main.group()
 def users() -> None:
-    """Accounts: create, list, disable, unlock."""
+    """Accounts: create, list, disable, unlock (an account or a network)."""
 
 
 _ROLE_CHOICE = click.Choice([role.value for role in Role])
@@ -536,6 +536,22 @@ def users_unlock(username: str) -> None:
         return f"unlocked {user.username} ({cleared} counters cleared)"
 
     _act_on_user(username, "user.unlock", act)
+
+
+@users.command("unlock-network")
+@click.argument("address")
+def users_unlock_network(address: str) -> None:
+    """End the sign-in back-off of one client network (an office's address) at once.
+
+    ADDRESS is an IPv4 address, an IPv6 address or its /64. Accounts' own
+    counters stay (`lantern users unlock --username` clears those). Audited.
+    """
+    from backend.auth.services import SignIn
+
+    async def work(runtime: Runtime) -> int:
+        return await SignIn(runtime).unlock_network(address, actor=None)
+
+    click.echo(f"unlocked the network ({_run(work)} counters cleared)")
 
 
 @users.command("revoke-tokens")
