@@ -203,7 +203,7 @@ def keys_init(production: bool, if_missing: bool) -> None:
 )
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
 def keys_rotate(now: bool, batch_size: int) -> None:
-    """Stage a new master secret (step 1 of 5); old ones are kept.
+    """Stage a new master secret (step 1 of 6); old ones are kept.
 
     Running workers re-read the key file when it changes, so each of them can
     read under the new key at once. Put the file in place on every machine,
@@ -231,7 +231,7 @@ def keys_rotate(now: bool, batch_size: int) -> None:
 @keys.command("activate")
 @click.argument("key_id")
 def keys_activate(key_id: str) -> None:
-    """Make a staged master key active (step 2 of 5): new data keys are wrapped under it."""
+    """Make a staged master key active (step 2 of 6): new data keys are wrapped under it."""
     from backend.crypto.keys import KeyFileError, activate_master_key
 
     try:
@@ -247,7 +247,7 @@ def keys_activate(key_id: str) -> None:
 @keys.command("rewrap")
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
 def keys_rewrap(batch_size: int) -> None:
-    """Re-wrap every data key under the active master key (step 3 of 5), while the server runs.
+    """Move everything re-wrappable to the active master key (step 3 of 6), while serving.
 
     One transaction per batch; several runs may go at once; a run that is
     interrupted resumes when started again. Prints one line per batch.
@@ -314,7 +314,11 @@ def keys_status() -> None:
 @keys.command("retire")
 @click.argument("key_id")
 def keys_retire(key_id: str) -> None:
-    """Retire a superseded master key (step 4 of 5); refused while any row still uses it."""
+    """Retire a superseded master key (step 5 of 6); refused while any row still needs it.
+
+    The refusal names the command that moves each kind of row (`lantern keys
+    rewrap`, `lantern duplicates scan`); `lantern keys status` lists them as `steps`.
+    """
     from backend.rotation.services import retire
 
     async def work(runtime: Runtime) -> None:
@@ -327,7 +331,7 @@ def keys_retire(key_id: str) -> None:
 @keys.command("destroy")
 @click.argument("key_id")
 def keys_destroy(key_id: str) -> None:
-    """Destroy a retired master key's secret for good (step 5 of 5).
+    """Destroy a retired master key's secret for good (step 6 of 6).
 
     Checks again that no row uses it. Backups whose data keys are wrapped
     under it can no longer be read; audit entries sealed under it can still
@@ -356,8 +360,8 @@ def duplicates_scan(batch_size: int) -> None:
     """(Re-)encode every case under the active master key and propose possible duplicates.
 
     Run it once for cases that predate duplicate detection, and after every
-    master-key rotation (before `lantern keys retire`): encodings under an old
-    key are not compared with new ones. Nothing is ever merged.
+    master-key rotation (step 4 of 6, before `lantern keys retire`): encodings
+    under an old key are not compared with new ones. Nothing is ever merged.
     """
     from backend.duplicates.services import ScanReport, scan
 

@@ -8,16 +8,15 @@ The states of a rotation (the key file holds them, the database counts them):
    under it; the old key is *superseded* (still held, still read).
 3. ``lantern keys rewrap`` re-wraps every data key (and each investigation's
    case-reference key) that is not under the active key, in batches of one
-   transaction each, then makes the linkage index's lookup tags again under
-   the active key (re-reading each disclosure under its case's key). Any number of runs may go
-   at once (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the write lock),
-   and a run killed mid-way loses only its open batch: running it again
-   resumes, because each row says which master key wraps it. The data keys
-   themselves never change, so nothing sealed under them is touched, and a
-   reader unwraps each row with the master key the row names, before, during
-   and after the run.
-   Person-match encodings are made again from the cases by ``lantern
-   duplicates scan``.
+   transaction each, and makes the linkage index's lookup tags again under
+   the active key (re-reading each disclosure under its case's key). Any
+   number of runs may go at once (PostgreSQL: ``FOR UPDATE SKIP LOCKED``;
+   SQLite: the write lock), and a run killed mid-way loses only its open
+   batch: running it again resumes, because each row says which master key
+   wraps it. The data keys themselves never change, so nothing sealed under
+   them is touched, and a reader unwraps each row with the master key the
+   row names, before, during and after the run. Person-match encodings are
+   made again from the cases by ``lantern duplicates scan``.
 4. ``lantern keys retire OLD`` refuses while any row that must move still
    names OLD (every column marked in the models, see ``repositories``), and
    names the command that moves it; otherwise it marks OLD retired.
