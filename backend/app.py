@@ -11,7 +11,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
@@ -25,6 +24,7 @@ from litestar.routes import HTTPRoute
 from backend.audit.controllers import AuditController
 from backend.audit.services import AUDIT_STAGE
 from backend.auth.controllers import AuthController, DeviceController, provide_principal
+from backend.auth.limits import AnonymousRateLimit, RateLimits
 from backend.auth.middleware import BearerAuthenticationMiddleware
 from backend.cases.controllers import CaseController
 from backend.consent.services import CONSENT_STAGE, ConsentProjector
@@ -170,14 +170,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def _dispose(app: Litestar) -> None:
         await app.state.runtime.db.dispose()
 
-    middleware: list[Any] = []
-    if settings.rate_limit_per_minute:
-        middleware.append(
-            RateLimitConfig(
-                rate_limit=("minute", settings.rate_limit_per_minute), exclude=_PUBLIC_PATHS
-            ).middleware
-        )
-    middleware.append(RefuseControlCharacters)
+    # Signed-in requests count per account and device (in the authentication
+    # middleware), anonymous ones per client network (here): phones share addresses.
+    limits = RateLimits(
+        anonymous_per_minute=settings.rate_limit_per_minute,
+        device_per_minute=settings.rate_limit_device_per_minute,
+    )
+    middleware: list[Any] = [
+        AnonymousRateLimit(limits, exclude=tuple(_PUBLIC_PATHS)),
+        RefuseControlCharacters,
+    ]
     middleware.append(DefineMiddleware(BearerAuthenticationMiddleware, exclude=_PUBLIC_PATHS))
     render_plugins: list[OpenAPIRenderPlugin] = [JsonRenderPlugin()]
     if settings.serve_docs:
@@ -210,7 +212,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "rate_limits": limits}),
         middleware=middleware,
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         cors_config=CORSConfig(allow_origins=settings.cors_origins)

@@ -203,7 +203,7 @@ def keys_init(production: bool, if_missing: bool) -> None:
 )
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
 def keys_rotate(now: bool, batch_size: int) -> None:
-    """Stage a new master secret (step 1 of 5); old ones are kept.
+    """Stage a new master secret (step 1 of 6); old ones are kept.
 
     Running workers re-read the key file when it changes, so each of them can
     read under the new key at once. Put the file in place on every machine,
@@ -231,7 +231,7 @@ def keys_rotate(now: bool, batch_size: int) -> None:
 @keys.command("activate")
 @click.argument("key_id")
 def keys_activate(key_id: str) -> None:
-    """Make a staged master key active (step 2 of 5): new data keys are wrapped under it."""
+    """Make a staged master key active (step 2 of 6): new data keys are wrapped under it."""
     from backend.crypto.keys import KeyFileError, activate_master_key
 
     try:
@@ -247,7 +247,7 @@ def keys_activate(key_id: str) -> None:
 @keys.command("rewrap")
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
 def keys_rewrap(batch_size: int) -> None:
-    """Re-wrap every data key under the active master key (step 3 of 5), while the server runs.
+    """Move everything re-wrappable to the active master key (step 3 of 6), while serving.
 
     One transaction per batch; several runs may go at once; a run that is
     interrupted resumes when started again. Prints one line per batch.
@@ -279,10 +279,15 @@ def _rewrap(batch_size: int) -> None:
 
 @keys.command("status")
 def keys_status() -> None:
-    """Each master key's state and how many rows name it, one JSON object per line."""
+    """Each master key's state, the rows that name it, and the steps that move them.
+
+    One JSON object per line: ``tables`` counts rows per table (every column
+    the models mark as naming a master key); ``steps`` lists the commands that
+    must run before the key can be retired (empty: nothing holds it back).
+    """
     from backend.crypto.keys import load_key_file
     from backend.db.session import read_transaction
-    from backend.rotation.services import usage
+    from backend.rotation.services import steps_for, usage
 
     async def work(runtime: Runtime) -> dict[str, dict[str, int]]:
         async with read_transaction(runtime.db) as session:
@@ -296,14 +301,24 @@ def keys_status() -> None:
         except Exception:
             state = "unknown"
         rows = found.get(key_id, {})
-        line = {"id": key_id, "state": state, "rows": sum(rows.values()), "tables": rows}
+        line = {
+            "id": key_id,
+            "state": state,
+            "rows": sum(rows.values()),
+            "tables": rows,
+            "steps": steps_for(rows) if state != "active" else [],
+        }
         click.echo(msgspec.json.encode(line).decode())
 
 
 @keys.command("retire")
 @click.argument("key_id")
 def keys_retire(key_id: str) -> None:
-    """Retire a superseded master key (step 4 of 5); refused while any row still uses it."""
+    """Retire a superseded master key (step 5 of 6); refused while any row still needs it.
+
+    The refusal names the command that moves each kind of row (`lantern keys
+    rewrap`, `lantern duplicates scan`); `lantern keys status` lists them as `steps`.
+    """
     from backend.rotation.services import retire
 
     async def work(runtime: Runtime) -> None:
@@ -316,7 +331,7 @@ def keys_retire(key_id: str) -> None:
 @keys.command("destroy")
 @click.argument("key_id")
 def keys_destroy(key_id: str) -> None:
-    """Destroy a retired master key's secret for good (step 5 of 5).
+    """Destroy a retired master key's secret for good (step 6 of 6).
 
     Checks again that no row uses it. Backups whose data keys are wrapped
     under it can no longer be read; audit entries sealed under it can still
@@ -345,8 +360,8 @@ def duplicates_scan(batch_size: int) -> None:
     """(Re-)encode every case under the active master key and propose possible duplicates.
 
     Run it once for cases that predate duplicate detection, and after every
-    master-key rotation (before `lantern keys retire`): encodings under an old
-    key are not compared with new ones. Nothing is ever merged.
+    master-key rotation (step 4 of 6, before `lantern keys retire`): encodings
+    under an old key are not compared with new ones. Nothing is ever merged.
     """
     from backend.duplicates.services import ScanReport, scan
 
@@ -408,7 +423,7 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
 
 @main.group()
 def users() -> None:
-    """Accounts: create, list, disable, unlock."""
+    """Accounts: create, list, disable, unlock (an account or a network)."""
 
 
 _ROLE_CHOICE = click.Choice([role.value for role in Role])
@@ -525,6 +540,22 @@ def users_unlock(username: str) -> None:
         return f"unlocked {user.username} ({cleared} counters cleared)"
 
     _act_on_user(username, "user.unlock", act)
+
+
+@users.command("unlock-network")
+@click.argument("address")
+def users_unlock_network(address: str) -> None:
+    """End the sign-in back-off of one client network (an office's address) at once.
+
+    ADDRESS is an IPv4 address, an IPv6 address or its /64. Accounts' own
+    counters stay (`lantern users unlock --username` clears those). Audited.
+    """
+    from backend.auth.services import SignIn
+
+    async def work(runtime: Runtime) -> int:
+        return await SignIn(runtime).unlock_network(address, actor=None)
+
+    click.echo(f"unlocked the network ({_run(work)} counters cleared)")
 
 
 @users.command("revoke-tokens")

@@ -42,7 +42,17 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64, description="Password hashes computed at once per worker."
     )
     rate_limit_per_minute: int = Field(
-        default=600, ge=0, description="Requests per client address per minute; 0 disables."
+        default=600,
+        ge=0,
+        description="Anonymous requests (no valid token: sign-in, bad tokens) per client "
+        "network (IPv4 address, IPv6 /64) per minute, per worker; 0 disables.",
+    )
+    rate_limit_device_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Signed-in requests per account and device (or token, without a "
+        "device) per minute, per worker; 0 disables. Phones behind one address "
+        "each have their own.",
     )
     login_account_max_failures: int = Field(
         default=5, ge=1, description="Failed sign-ins per account and network, or device."

@@ -159,7 +159,7 @@ async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
-    """Settings for tests: cheap argon2, no rate limit, a development key file."""
+    """Settings for tests: cheap argon2, no rate limits, a development key file."""
     key_file = tmp_path / "keys" / "lantern.key"
     if not key_file.exists():
         create_key_file(key_file, development=True)
@@ -171,6 +171,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "argon2_memory_cost_kib": 1024,
         "argon2_parallelism": 1,
         "rate_limit_per_minute": 0,
+        "rate_limit_device_per_minute": 0,
         "log_level": "WARNING",
         "duplicates_match_seconds": 0,  # tests compare pending encodings when they mean to
     }

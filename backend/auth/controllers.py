@@ -11,7 +11,15 @@ from litestar.params import FromPath, JSONBody
 from backend.access.guards import allow, current_principal
 from backend.access.principal import Principal
 from backend.access.roles import Role
-from backend.auth.schemas import DeviceOut, DeviceRevoked, Me, TokenRequest, TokenResponse
+from backend.auth.schemas import (
+    DeviceOut,
+    DeviceRevoked,
+    Me,
+    NetworkCleared,
+    NetworkUnlock,
+    TokenRequest,
+    TokenResponse,
+)
 from backend.auth.services import AuthService, DeviceService, SignIn
 from backend.db.models import Device
 from backend.db.session import READS, WRITES
@@ -90,6 +98,25 @@ class AuthController(Controller):
             user_id=issued.user_id,
             device_id=issued.device_id,
         )
+
+    @post(
+        "/auth/networks/unlock",
+        guards=[allow(Role.ADMIN)],
+        status_code=200,
+        summary="End a client network's sign-in back-off (an office's shared address)",
+        description=(
+            "Clears the counter of failed sign-ins from one network across accounts (an IPv4 "
+            "address, or an IPv6 address or /64). Accounts' own counters stay: "
+            "`POST /api/v1/users/{id}/unlock` clears those. Audited as `auth.unlock_network`, "
+            "with a keyed tag of the network, never the address."
+        ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
+    async def unlock_network(
+        self, principal: CurrentPrincipal, data: JSONBody[NetworkUnlock], runtime: RuntimeDep
+    ) -> NetworkCleared:
+        cleared = await SignIn(runtime).unlock_network(data.address, actor=principal)
+        return NetworkCleared(counters_cleared=cleared)
 
     @post(
         "/auth/logout",

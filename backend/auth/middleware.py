@@ -9,6 +9,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Receive, Scope, Send
 
+from backend.access.principal import Principal
+from backend.auth.limits import RateLimits, address_of
 from backend.auth.services import AuthService
 from backend.db.session import read_transaction, shared_read_session, shared_read_transaction
 from backend.errors import Unauthenticated
@@ -43,15 +45,28 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated(N_("Send an access token as `Authorization: Bearer <token>`."))
         runtime: Runtime = connection.app.state.runtime
+        limits: RateLimits | None = connection.app.state.get("rate_limits")
+        try:
+            principal = await self._authenticate(runtime, connection.headers.get("authorization"))
+        except Unauthenticated:
+            # Not signed in after all: the request counts against its network (a request
+            # with no header at all was counted there already, by AnonymousRateLimit).
+            if limits is not None and "authorization" in connection.headers:
+                limits.anonymous(address_of(connection.scope))
+            raise
+        if limits is not None:
+            limits.authenticated(principal)
+        return AuthenticationResult(user=principal, auth=principal.token_id)
+
+    @staticmethod
+    async def _authenticate(runtime: Runtime, header: str | None) -> Principal:
+        scheme, _, token = (header or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated(N_("Send an access token as `Authorization: Bearer <token>`."))
         shared = shared_read_session()
         if shared is not None:
-            principal = await AuthService(shared, runtime).authenticate(token.strip())
-        else:
-            async with read_transaction(runtime.db) as session:
-                principal = await AuthService(session, runtime).authenticate(token.strip())
-        return AuthenticationResult(user=principal, auth=principal.token_id)
+            return await AuthService(shared, runtime).authenticate(token)
+        async with read_transaction(runtime.db) as session:
+            return await AuthService(session, runtime).authenticate(token)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import AccessToken, Device, LoginThrottle, OperationMember, User
@@ -203,6 +203,22 @@ class ThrottleRepository:
             .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
             .values(failures=LoginThrottle.failures - 1)
         )
+
+    async def trusted_until(self, keys: Sequence[bytes]) -> dt.datetime | None:
+        """The latest time any of these keys is trusted until (None: never trusted)."""
+        if not keys:
+            return None
+        found = await self.session.scalar(
+            select(func.max(LoginThrottle.trusted_until)).where(LoginThrottle.key.in_(list(keys)))
+        )
+        return found if isinstance(found, dt.datetime) else None
+
+    async def unlock_keys(self, keys: Sequence[bytes]) -> int:
+        """Forget these counters (one network's, under every key); returns how many."""
+        result = await self.session.execute(
+            delete(LoginThrottle).where(LoginThrottle.key.in_(list(keys)))
+        )
+        return rowcount(result)
 
     async def unlock_account(self, account_tag: bytes) -> int:
         """Forget every counter of one account; returns how many."""

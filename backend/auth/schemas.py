@@ -11,7 +11,28 @@ import msgspec
 from backend.access.roles import Role
 from backend.types import CONTROL_FREE
 
-__all__ = ["DeviceOut", "DeviceRevoked", "Me", "TokenRequest", "TokenResponse"]
+__all__ = [
+    "DeviceOut",
+    "DeviceRevoked",
+    "Me",
+    "NetworkCleared",
+    "NetworkUnlock",
+    "TokenRequest",
+    "TokenResponse",
+]
+
+
+class NetworkUnlock(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The client network whose sign-in back-off an admin ends."""
+
+    #: An IPv4 address, an IPv6 address or its /64 (``2001:db8:1:2::/64``).
+    address: Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class NetworkCleared(msgspec.Struct, kw_only=True):
+    """How many sign-in back-off counters of the network were cleared."""
+
+    counters_cleared: int
 
 
 class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

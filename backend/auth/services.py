@@ -36,11 +36,13 @@ from backend.db.session import read_transaction, write_transaction
 from backend.errors import (
     DeviceBoundElsewhere,
     DeviceRevoked,
+    FieldError,
     InvalidCredentials,
     NotFound,
     SideEffect,
     TooManyAttempts,
     Unauthenticated,
+    ValidationFailed,
 )
 from backend.i18n import N_
 from backend.runtime import Runtime
@@ -53,6 +55,7 @@ __all__ = [
     "SignIn",
     "client_network",
     "normalise_username",
+    "parse_network",
 ]
 
 TOKEN_PREFIX = "lt1_"  # noqa: S105 - a marker for secret scanners, not a secret
@@ -173,10 +176,32 @@ class _Counter:
     limit: int
     #: Filed under the account (an admin's unlock clears it), not only the network.
     of_account: bool = True
-    #: A success here trusts the place: the account ceiling stops applying.
+    #: A success here trusts the place: the network and account ceilings stop applying.
     trusted_place: bool = False
     #: Applies only where the account has not signed in successfully before.
     untrusted_only: bool = False
+    #: The same counter's key under the other master keys held (a trust recorded
+    #: before the last rotation still counts).
+    earlier: tuple[bytes, ...] = ()
+
+
+def parse_network(text: str) -> str:
+    """The network an admin names: an IPv4 address, an IPv6 address or its /64.
+
+    Raises:
+        ValueError: not an IP address (nor an IPv6 /64).
+    """
+    try:
+        return client_network(str(ipaddress.ip_address(text)))
+    except ValueError:
+        pass
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError("not an IP address") from None
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen == 64:
+        return str(network)
+    raise ValueError("not an IP address") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +236,14 @@ class SignIn:
     def _tag(self, *parts: str) -> bytes:
         return pseudonym(self.runtime.keyring, "login-throttle", *parts)
 
+    def _earlier(self, *parts: str) -> tuple[bytes, ...]:
+        keyring = self.runtime.keyring
+        return tuple(
+            pseudonym(keyring, "login-throttle", *parts, key_id=kid)
+            for kid in keyring.key_ids
+            if kid != keyring.active_id
+        )
+
     def account_tag(self, username: str) -> bytes:
         """The pseudonym under which every counter of one account is filed."""
         return self._tag("account", normalise_username(username))
@@ -218,12 +251,22 @@ class SignIn:
     def _counters(self, name: str, network: str, device_id: uuid.UUID | None) -> list[_Counter]:
         settings = self.settings
         per_account = settings.login_account_max_failures
-        counters = [_Counter(self._tag("account+network", name, network), per_account, True, True)]
+        place = ("account+network", name, network)
+        counters = [
+            _Counter(self._tag(*place), per_account, True, True, earlier=self._earlier(*place))
+        ]
         if device_id is not None:
-            key = self._tag("account+device", name, str(device_id))
-            counters.append(_Counter(key, per_account, True, True))
+            phone = ("account+device", name, str(device_id))
+            counters.append(
+                _Counter(self._tag(*phone), per_account, True, True, earlier=self._earlier(*phone))
+            )
+        # The network's ceiling slows a guesser spraying names from one address; a
+        # field office shares that address, so it never holds back an account at a
+        # place where it signed in before.
         spray = settings.login_address_max_failures
-        counters.append(_Counter(self._tag("network", network), spray, of_account=False))
+        counters.append(
+            _Counter(self._tag("network", network), spray, of_account=False, untrusted_only=True)
+        )
         ceiling = settings.login_account_ceiling
         counters.append(_Counter(self.account_tag(name), ceiling, untrusted_only=True))
         return counters
@@ -276,6 +319,9 @@ class SignIn:
                     window_start=window_start,
                 )
                 fresh = fresh or attempts == 1
+                if counter.trusted_place and not trusted and counter.earlier:
+                    before = await repo.trusted_until(counter.earlier)
+                    trusted_until = max(filter(None, (trusted_until, before)), default=None)
                 if counter.trusted_place and trusted_until is not None and trusted_until > now:
                     trusted = True
                 if counter.untrusted_only and trusted:
@@ -446,6 +492,44 @@ class SignIn:
         """End every back-off of one account at once; returns how many counters were cleared."""
         async with write_transaction(self.db) as session:
             return await ThrottleRepository(session).unlock_account(self.account_tag(username))
+
+    async def unlock_network(self, address: str, *, actor: Principal | None) -> int:
+        """End the back-off of one network (counted across accounts) at once, audited.
+
+        Args:
+            address: An IPv4 address, an IPv6 address or its /64.
+            actor: The admin asking; ``None`` for the command line.
+
+        Returns:
+            How many counters were cleared.
+
+        Raises:
+            ValidationFailed: ``address`` is not an IP address (the value is not echoed).
+        """
+        try:
+            network = parse_network(address)
+        except ValueError as exc:
+            raise ValidationFailed(
+                errors=[
+                    FieldError(field="address", reason=str(exc), location="body", code="ip_address")
+                ]
+            ) from None
+        keyring = self.runtime.keyring
+        keys = pseudonyms_under_every_key(keyring, "login-throttle", "network", network)
+        async with write_transaction(self.db) as session:
+            cleared = await ThrottleRepository(session).unlock_keys(keys)
+            AuditLog(session, keyring).record(
+                AuditEvent(
+                    action="auth.unlock_network",
+                    actor_id=actor.user_id if actor else None,
+                    actor_role=actor.role if actor else "cli",
+                    object_type="network",
+                    # A keyed tag: the address of a field office is not written down.
+                    object_id=keys[-1][:8].hex(),
+                    detail={"counters_cleared": cleared},
+                )
+            )
+        return cleared
 
 
 class DeviceService:

@@ -66,7 +66,9 @@ class WalletTagger:
     """
 
     def __init__(self, keyring: KeyRing, *, key_id: str | None = None) -> None:
-        self._key = keyring.derive("pseudonym-wallet", key_id=key_id)
+        #: The master key the tags are made under (stored beside them, for rotation).
+        self.key_id = key_id or keyring.active_id
+        self._key = keyring.derive("pseudonym-wallet", key_id=self.key_id)
 
     def tag(self, chain: str, canonical: str) -> bytes:
         """The lookup tag of one canonical address on one chain."""
@@ -160,6 +162,7 @@ def disclosure_rows(
         "kind": kind,
         "role": role,
         "lookup_tag": None,
+        "key_id": tagger.key_id,
         "address": None,
         "tx_hash": None,
         "search_key": None,

@@ -75,11 +75,19 @@ class References:
     """Case and operation pseudonyms of one investigation."""
 
     def __init__(self, keyring: KeyRing, investigation: Investigation) -> None:
-        self._key = keyring.derive(
-            "pseudonym-case-reference",
-            key_id=investigation.key_id,
-            context=investigation.id.bytes,
-        )
+        # Derived when it was opened; wrapped under the next master key by a rotation
+        # (backend/rotation), so references stay the same and the old key can go.
+        if investigation.wrapped_key is not None:
+            self._key = Vault(keyring).unwrap_raw(
+                WrappedKey(wrapped=investigation.wrapped_key, master_key_id=investigation.key_id),
+                investigation.id,
+            )
+        else:
+            self._key = keyring.derive(
+                "pseudonym-case-reference",
+                key_id=investigation.key_id,
+                context=investigation.id.bytes,
+            )
 
     def _mac(self, label: bytes, value: uuid.UUID) -> bytes:
         return hmac.new(self._key, label + b"\x00" + value.bytes, hashlib.sha256).digest()

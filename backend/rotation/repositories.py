@@ -1,40 +1,127 @@
-"""Every query of key rotation: which rows hold a wrapped key, claiming batches, re-writing them."""
+"""Every query of key rotation: which rows name a master key, claiming batches, re-writing them.
+
+Which columns name a master key is read from the models, not written here:
+a column marked ``info={"names_master_key": STEP}`` is counted by
+:meth:`RotationRepository.usage`, and ``STEP`` says what moves its rows to
+the active key (see :data:`STEPS`). A test walks ``Base.metadata`` and every
+table's stored values, so a new column holding a key id cannot go unmarked.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Column, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import DataKey, PersonEncoding, Quarantined
+from backend.crypto.keys import KeyPurpose
+from backend.db.base import Base
+from backend.db.models import DataKey, Investigation, LinkedDisclosure, Quarantined, Record
 
 __all__ = [
-    "KEY_REFERENCES",
+    "MARK",
+    "STEPS",
+    "UNRECORDED",
     "WRAPPED_KEY_TABLES",
     "Claimed",
+    "KeyColumn",
+    "KeyStep",
     "RotationRepository",
     "WrappedKeyTable",
+    "key_columns",
 ]
+
+#: The ``Column.info`` key that marks a column holding a master key id.
+MARK = "names_master_key"
+
+#: What moves a marked column's rows off an old master key.
+KeyStep = Literal["rewrap", "duplicates-scan", "sign-in-again", "kept"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    #: The command that clears the rows, if one does.
+    command: str | None
+    #: Whether rows naming a key hold back its retirement and destruction.
+    blocks: bool
+    #: What happens to the rows when the key is destroyed (for those that do not block).
+    meaning: str
+
+
+STEPS: dict[KeyStep, _Step] = {
+    "rewrap": _Step("lantern keys rewrap", True, "re-wrapped or re-tagged under the active key"),
+    "duplicates-scan": _Step(
+        "lantern duplicates scan", True, "re-encoded under the active key from the cases"
+    ),
+    "sign-in-again": _Step(
+        None, False, "tokens hashed under a destroyed key stop working; their owners sign in"
+    ),
+    "kept": _Step(None, False, "the key file keeps the audit-chain key of a destroyed key"),
+}
+
+#: How ``usage`` reports rows whose key id was never written down (older rows).
+UNRECORDED = "(unrecorded)"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumn:
+    """One column that names a master key, and the step that moves its rows to a new one."""
+
+    table: str
+    column: Column[Any]
+    step: KeyStep
+
+    @property
+    def blocks(self) -> bool:
+        """Whether rows naming a key hold back its retirement and destruction."""
+        return STEPS[self.step].blocks
+
+    @property
+    def command(self) -> str | None:
+        """The command that clears the rows naming an old key."""
+        return STEPS[self.step].command
+
+
+def key_columns() -> tuple[KeyColumn, ...]:
+    """Every column of the models marked as naming a master key, table by table.
+
+    Raises:
+        ValueError: a mark names no known step, or one table has two marks.
+    """
+    found: list[KeyColumn] = []
+    for table in Base.metadata.sorted_tables:
+        marked = [c for c in table.columns if MARK in c.info]
+        if len(marked) > 1:
+            raise ValueError(f"{table.name} has {len(marked)} columns naming a master key")
+        for column in marked:
+            step = column.info[MARK]
+            if step not in get_args(KeyStep):
+                raise ValueError(f"{table.name}.{column.name}: unknown step {step!r}")
+            found.append(KeyColumn(table=table.name, column=column, step=step))
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
 class WrappedKeyTable:
-    """A table whose rows each hold a data key wrapped under a master key."""
+    """A table whose rows each hold a key wrapped under a master key."""
 
     name: str
     model: Any
     owner: Any  # the column naming the key's owner (its associated data)
     wrapped: Any
     master_key_id: Any
+    #: A row whose ``wrapped`` is empty holds the key derived for this purpose
+    #: from the master key it names, with the owner id as context (an
+    #: investigation opened before its key was wrapped): rotation wraps it.
+    derived: KeyPurpose | None = None
 
 
-#: Every place a wrapped data key is stored. A new one must be added here, or
-#: rotation would leave it under an old master key (and retiring that key
-#: would then refuse, because :meth:`RotationRepository.usage` counts it).
+#: How each column marked ``rewrap`` that holds a wrapped key is re-wrapped
+#: (the linkage index, also marked ``rewrap``, is re-tagged instead; a test
+#: proves every marked column is covered by one or the other).
 WRAPPED_KEY_TABLES: tuple[WrappedKeyTable, ...] = (
     WrappedKeyTable(
         name="data_keys",
@@ -50,38 +137,44 @@ WRAPPED_KEY_TABLES: tuple[WrappedKeyTable, ...] = (
         wrapped=Quarantined.wrapped_key,
         master_key_id=Quarantined.master_key_id,
     ),
+    WrappedKeyTable(
+        name="investigations",
+        model=Investigation,
+        owner=Investigation.id,
+        wrapped=Investigation.wrapped_key,
+        master_key_id=Investigation.key_id,
+        derived="pseudonym-case-reference",
+    ),
 )
 
-
-#: Tables that name a master key per row without holding a wrapped key: keyed
-#: encodings, re-made from the decrypted cases (``lantern duplicates scan``),
-#: not re-wrapped. Counted, so a key they still use is never retired.
-KEY_REFERENCES: tuple[tuple[str, Any], ...] = (("person_encodings", PersonEncoding.master_key_id),)
+#: The table whose lookup tags rotation makes again under the active key.
+RETAGGED_TABLE = LinkedDisclosure.__tablename__
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """One claimed row: whose key, wrapped how, under which master key."""
+    """One claimed row: whose key, wrapped how (None: derived), under which master key."""
 
     owner: uuid.UUID
-    wrapped: bytes
+    wrapped: bytes | None
     master_key_id: str
 
 
 class RotationRepository:
-    """Reads and re-writes wrapped keys; other key-bearing tables are counted only."""
+    """Counts what names each master key; re-writes wrapped keys and stale lookup tags."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def usage(self) -> dict[str, dict[str, int]]:
-        """Rows per master key id, per table, of every table that names a master key."""
-        columns = [(t.name, t.master_key_id) for t in WRAPPED_KEY_TABLES] + list(KEY_REFERENCES)
+        """Rows per master key id, per table, of every column marked as naming one."""
         found: dict[str, dict[str, int]] = {}
-        for name, column in columns:
+        for marked in key_columns():
+            column = marked.column
             rows = await self.session.execute(select(column, func.count()).group_by(column))
             for key_id, count in rows:
-                found.setdefault(str(key_id), {})[name] = int(count)
+                name = UNRECORDED if key_id is None else str(key_id)
+                found.setdefault(name, {})[marked.table] = int(count)
         return found
 
     async def claim(
@@ -139,3 +232,28 @@ class RotationRepository:
             ],
         )
         return len(rows)
+
+    async def stale_tagged(
+        self, *, target: str, after: uuid.UUID | None, limit: int
+    ) -> list[uuid.UUID]:
+        """Records (after ``after``, in id order) with linkage rows not tagged under ``target``."""
+        rows = LinkedDisclosure
+        stmt = select(rows.record_id).where(or_(rows.key_id.is_(None), rows.key_id != target))
+        if after is not None:
+            stmt = stmt.where(rows.record_id > after)
+        stmt = stmt.group_by(rows.record_id).order_by(rows.record_id).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def records_for_update(self, ids: Collection[uuid.UUID]) -> list[Record]:
+        """These records, locked until the transaction ends (a push waits, then re-projects)."""
+        if not ids:
+            return []
+        stmt = select(Record).where(Record.id.in_(list(ids))).order_by(Record.id)
+        return list((await self.session.execute(stmt.with_for_update())).scalars())
+
+    async def data_keys(self, owners: Collection[uuid.UUID]) -> dict[uuid.UUID, DataKey]:
+        """The wrapped data keys of these cases."""
+        if not owners:
+            return {}
+        stmt = select(DataKey).where(DataKey.owner_id.in_(list(owners)))
+        return {k.owner_id: k for k in (await self.session.execute(stmt)).scalars()}

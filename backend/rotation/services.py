@@ -6,16 +6,20 @@ The states of a rotation (the key file holds them, the database counts them):
    key file, so each of them can unwrap under both keys from then on.
 2. ``lantern keys activate KEY`` makes it active: new data keys are wrapped
    under it; the old key is *superseded* (still held, still read).
-3. ``lantern keys rewrap`` re-wraps every data key that is not under the
-   active key, in batches of one transaction each. Any number of runs may go
-   at once (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the write lock),
-   and a run killed mid-way loses only its open batch: running it again
-   resumes, because each row says which master key wraps it. The data keys
-   themselves never change, so nothing sealed under them is touched, and a
-   reader unwraps each row with the master key the row names, before, during
-   and after the run.
-4. ``lantern keys retire OLD`` refuses while any row still names OLD;
-   otherwise it marks OLD retired in the key file.
+3. ``lantern keys rewrap`` re-wraps every data key (and each investigation's
+   case-reference key) that is not under the active key, in batches of one
+   transaction each, and makes the linkage index's lookup tags again under
+   the active key (re-reading each disclosure under its case's key). Any
+   number of runs may go at once (PostgreSQL: ``FOR UPDATE SKIP LOCKED``;
+   SQLite: the write lock), and a run killed mid-way loses only its open
+   batch: running it again resumes, because each row says which master key
+   wraps it. The data keys themselves never change, so nothing sealed under
+   them is touched, and a reader unwraps each row with the master key the
+   row names, before, during and after the run. Person-match encodings are
+   made again from the cases by ``lantern duplicates scan``.
+4. ``lantern keys retire OLD`` refuses while any row that must move still
+   names OLD (every column marked in the models, see ``repositories``), and
+   names the command that moves it; otherwise it marks OLD retired.
 5. ``lantern keys destroy OLD`` checks again and removes the secret for good.
 
 Every batch, every run, every retirement and destruction is audited, by ids
@@ -35,11 +39,17 @@ from backend.crypto.keys import KeyFileError, destroy_master_key, retire_master_
 from backend.crypto.vault import SealedValueError, Vault, WrappedKey
 from backend.db.session import write_transaction
 from backend.errors import Conflict, NotFound
+from backend.investigations.projection import WalletTagger, record_op
+from backend.investigations.repositories import LinkageRepository, ProjectionOp
 from backend.rotation.repositories import (
+    RETAGGED_TABLE,
+    STEPS,
+    UNRECORDED,
     WRAPPED_KEY_TABLES,
     Claimed,
     RotationRepository,
     WrappedKeyTable,
+    key_columns,
 )
 from backend.runtime import Runtime
 
@@ -49,6 +59,7 @@ __all__ = [
     "destroy",
     "retire",
     "rewrap",
+    "steps_for",
     "usage",
 ]
 
@@ -104,9 +115,7 @@ async def _rewrap_batch(
     failed = 0
     for row in claimed:
         try:
-            plain = vault.unwrap_raw(
-                WrappedKey(wrapped=row.wrapped, master_key_id=row.master_key_id), row.owner
-            )
+            plain = _plain_key(vault, table, row)
         except SealedValueError:
             failed += 1
             skip.add(row.owner)
@@ -133,6 +142,112 @@ async def _rewrap_batch(
     return BatchReport(table=table.name, rewrapped=written, failed=failed, target=target), claimed
 
 
+def _plain_key(vault: Vault, table: WrappedKeyTable, row: Claimed) -> bytes:
+    """The raw key a claimed row holds: unwrapped, or derived where it was never wrapped.
+
+    Raises:
+        SealedValueError: it cannot be unwrapped or derived (its master key is gone).
+    """
+    if row.wrapped is not None:
+        return vault.unwrap_raw(
+            WrappedKey(wrapped=row.wrapped, master_key_id=row.master_key_id), row.owner
+        )
+    if table.derived is None:
+        raise SealedValueError(f"{table.name} row {row.owner} holds no key")
+    try:
+        return vault.keyring.derive(
+            table.derived, key_id=row.master_key_id, context=row.owner.bytes
+        )
+    except KeyFileError as exc:
+        raise SealedValueError(str(exc)) from None
+
+
+async def _retag_batch(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    run_id: uuid.UUID,
+    after: uuid.UUID | None,
+    limit: int,
+) -> tuple[BatchReport, list[uuid.UUID]]:
+    """Make the lookup tags of up to ``limit`` disclosures again under the active key."""
+    keyring = runtime.keyring
+    keyring.refresh()
+    target = keyring.active_id
+    repo = RotationRepository(session)
+    ids = await repo.stale_tagged(target=target, after=after, limit=limit)
+    records = await repo.records_for_update(ids)
+    stored = await repo.data_keys({r.case_id for r in records})
+    vault = Vault(keyring)
+    tagger = WalletTagger(keyring, key_id=target)
+    ops = []
+    failed = 0
+    for record in records:
+        wrapped = stored.get(record.case_id)
+        try:
+            key = (
+                vault.unwrap(
+                    WrappedKey(wrapped=wrapped.wrapped, master_key_id=wrapped.master_key_id),
+                    record.case_id,
+                )
+                if wrapped is not None
+                else None
+            )
+            op = record_op(record, key, tagger)
+        except SealedValueError:
+            failed += 1
+            continue
+        if op is not None:
+            ops.append(op)
+    # An index row whose record is gone is an orphan: nothing would ever re-tag it.
+    found = {r.id for r in records}
+    ops += [ProjectionOp(record_id=gone, rows=[]) for gone in ids if gone not in found]
+    await LinkageRepository(session).apply(ops)
+    if ids:
+        AuditLog(session, keyring).record(
+            AuditEvent(
+                action="keys.rewrap",
+                outcome="failure" if failed else "success",
+                object_type="master_key",
+                object_id=target,
+                detail={
+                    "run": str(run_id),
+                    "table": RETAGGED_TABLE,
+                    "rewrapped": len(ops),
+                    "failed": failed,
+                    "from": "",
+                },
+            )
+        )
+    report = BatchReport(table=RETAGGED_TABLE, rewrapped=len(ops), failed=failed, target=target)
+    return report, ids
+
+
+async def _retag(
+    runtime: Runtime,
+    report: RunReport,
+    *,
+    batch_size: int,
+    on_batch: Callable[[BatchReport], None] | None,
+) -> None:
+    """Walk the linkage index once, re-tagging every disclosure not tagged under the active key."""
+    after: uuid.UUID | None = None
+    while True:
+        async with write_transaction(runtime.db) as session:
+            batch, ids = await _retag_batch(
+                session, runtime, run_id=report.run_id, after=after, limit=batch_size
+            )
+        if not ids:
+            return
+        report.batches += 1
+        name = batch.table
+        report.rewrapped[name] = report.rewrapped.get(name, 0) + batch.rewrapped
+        report.failed[name] = report.failed.get(name, 0) + batch.failed
+        if on_batch is not None:
+            on_batch(batch)
+        after = ids[-1]
+
+
 async def rewrap(
     runtime: Runtime,
     *,
@@ -157,6 +272,7 @@ async def rewrap(
         What the run did.
     """
     report = RunReport(run_id=uuid.uuid4())
+    await _retag(runtime, report, batch_size=batch_size, on_batch=on_batch)
     for table in WRAPPED_KEY_TABLES:
         skip: set[uuid.UUID] = set()
         after: uuid.UUID | None = None
@@ -202,10 +318,38 @@ async def rewrap(
 
 
 def _in_use(found: dict[str, dict[str, int]], key_id: str) -> str | None:
-    tables = found.get(key_id)
-    if not tables:
+    """What still names ``key_id`` and must move first, with the command that moves it.
+
+    Rows whose key id was never written down (older linkage rows) may name
+    any key, so they hold back every key until they are re-tagged.
+    """
+    by_command: dict[str, list[str]] = {}
+    for marked in key_columns():
+        if not marked.blocks:
+            continue
+        count = found.get(key_id, {}).get(marked.table, 0)
+        unrecorded = found.get(UNRECORDED, {}).get(marked.table, 0)
+        parts = [f"{count} in {marked.table}"] if count else []
+        if unrecorded:
+            parts.append(f"{unrecorded} in {marked.table} under a key not recorded")
+        if parts:
+            by_command.setdefault(marked.command or "", []).extend(parts)
+    if not by_command:
         return None
-    return ", ".join(f"{count} in {name}" for name, count in sorted(tables.items()))
+    return "; ".join(
+        f"{', '.join(by_command[command])}: run `{command}`"
+        for command in _COMMANDS
+        if command in by_command
+    )
+
+
+_COMMANDS = [step.command for step in STEPS.values() if step.command]
+
+
+def steps_for(tables: dict[str, int]) -> list[str]:
+    """The commands that move these rows (counts per table) off their master key, in order."""
+    wanted = {m.command for m in key_columns() if m.blocks and tables.get(m.table)}
+    return [command for command in _COMMANDS if command in wanted]
 
 
 async def _end_of_life(
@@ -218,9 +362,7 @@ async def _end_of_life(
     async with write_transaction(runtime.db) as session:
         busy = _in_use(await usage(session), key_id)
         if busy:
-            raise Conflict(
-                f"master key {key_id} is still in use ({busy}): run `lantern keys rewrap` first"
-            )
+            raise Conflict(f"master key {key_id} is still in use: {busy}")
         try:
             step()
         except KeyFileError as exc:

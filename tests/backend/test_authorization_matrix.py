@@ -35,6 +35,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/users/{user_id}/enable"): frozenset({"admin"}),
     ("POST", "/api/v1/users/{user_id}/revoke-tokens"): frozenset({"admin"}),
     ("POST", "/api/v1/users/{user_id}/unlock"): frozenset({"admin"}),
+    ("POST", "/api/v1/auth/networks/unlock"): frozenset({"admin"}),
     ("GET", "/api/v1/users/{user_id}/devices"): frozenset({"admin", "coordinator"}),
     ("POST", "/api/v1/operations"): frozenset({"coordinator"}),
     ("GET", "/api/v1/operations"): frozenset({"caseworker", "coordinator", "admin"}),

@@ -34,7 +34,8 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="{}")
-    key_id: Mapped[str] = mapped_column(String(32))
+    #: Kept after the key is destroyed: the file keeps its audit-chain key.
+    key_id: Mapped[str] = mapped_column(String(32), info={"names_master_key": "kept"})
     mac: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 

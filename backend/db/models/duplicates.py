@@ -22,7 +22,9 @@ class PersonEncoding(Base):
     __table_args__ = (Index("ix_person_encodings_key_year", "master_key_id", "birth_year"),)
 
     case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    master_key_id: Mapped[str] = mapped_column(String(32), index=True)
+    master_key_id: Mapped[str] = mapped_column(
+        String(32), index=True, info={"names_master_key": "duplicates-scan"}
+    )
     name_filter: Mapped[bytes] = mapped_column(LargeBinary(128))
     #: Keyed token of the birth year (blocking); ``None`` when unknown.
     birth_year: Mapped[bytes | None] = mapped_column(LargeBinary(8))

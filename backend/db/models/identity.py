@@ -51,7 +51,8 @@ class AccessToken(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    key_id: Mapped[str] = mapped_column(String(32))
+    #: Tokens hashed under a destroyed key stop working (their owners sign in again).
+    key_id: Mapped[str] = mapped_column(String(32), info={"names_master_key": "sign-in-again"})
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

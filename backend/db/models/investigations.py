@@ -30,8 +30,11 @@ class Investigation(Base):
     title: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(2000))
     legal_basis: Mapped[str] = mapped_column(String(2000))
-    #: The master key its case references are derived from (stable across rotations).
-    key_id: Mapped[str] = mapped_column(String(32))
+    #: The master key that wraps its case-reference key (``wrapped_key``), or, while
+    #: ``wrapped_key`` is empty, the one that key is derived from. Case references
+    #: stay the same when a rotation re-wraps the key under a new master key.
+    key_id: Mapped[str] = mapped_column(String(32), info={"names_master_key": "rewrap"})
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary(128))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -60,6 +63,8 @@ class LinkedDisclosure(Base):
     #: HMAC(wallet-lookup key, "chain:canonical"); for a partial address, the tag
     #: of the chain's partials (HMAC of "partial:chain"), so both are found by one index.
     lookup_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    #: The master key ``lookup_tag`` was made under (empty on rows older than this column).
+    key_id: Mapped[str | None] = mapped_column(String(32), info={"names_master_key": "rewrap"})
     address: Mapped[str | None] = mapped_column(String(128))
     tx_hash: Mapped[str | None] = mapped_column(String(130))
     #: The canonical address as partial search compares it (lower case where case means nothing).

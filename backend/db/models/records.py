@@ -19,7 +19,9 @@ class DataKey(Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary(128))
     #: Which master key wraps it (indexed: rotation finds and counts by it).
-    master_key_id: Mapped[str] = mapped_column(String(32), index=True)
+    master_key_id: Mapped[str] = mapped_column(
+        String(32), index=True, info={"names_master_key": "rewrap"}
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -151,7 +153,9 @@ class Quarantined(Base):
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(128))
-    master_key_id: Mapped[str] = mapped_column(String(32), index=True)
+    master_key_id: Mapped[str] = mapped_column(
+        String(32), index=True, info={"names_master_key": "rewrap"}
+    )
     #: ``waiting`` (for its record's create), ``open`` (rejected), ``applied``, ``dismissed``.
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
