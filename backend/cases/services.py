@@ -29,7 +29,7 @@ from backend.errors import NotFound
 from backend.i18n import N_
 from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
-from backend.sync.facets import nationality_tag
+from backend.sync.facets import nationality_tags
 from backend.sync.sealing import open_body
 
 logger = logging.getLogger("lantern.cases")
@@ -120,7 +120,7 @@ class CaseService:
         consents = await self.consents.states({r.case_id for r in records})
         lines = self.triage_lines(records, consents)
         tag = (
-            nationality_tag(self.runtime.keyring, where.nationality) if where.nationality else None
+            nationality_tags(self.runtime.keyring, where.nationality) if where.nationality else None
         )
         chosen = [line for line, facets in lines if self._matches(line, facets, where, tag)]
         chosen.sort(key=lambda line: (line.urgency, -line.updated_at.timestamp(), str(line.id)))
@@ -141,7 +141,7 @@ class CaseService:
 
     @staticmethod
     def _matches(
-        line: CaseLine, facets: dict[str, Any], where: CaseFilter, tag: str | None
+        line: CaseLine, facets: dict[str, Any], where: CaseFilter, tag: frozenset[str] | None
     ) -> bool:
         if where.band is not None and line.band != where.band:
             return False
@@ -158,7 +158,7 @@ class CaseService:
                 return False
         if where.age_group is not None and line.age_group != where.age_group:
             return False
-        return tag is None or facets.get("nationality_tag") == tag
+        return tag is None or facets.get("nationality_tag") in tag
 
     @staticmethod
     def triage_lines(

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
 from backend.crypto.keys import KeyRing
-from backend.crypto.vault import Vault
+from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import DisclosureRequest, Investigation
 from backend.errors import Conflict, FieldError, NotFound, ValidationFailed

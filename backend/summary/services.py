@@ -40,7 +40,7 @@ from backend.screenings.protected import shared_by_case
 from backend.statistics import DEFAULT_K, OneWayTable, ProtectedOneWayTable, to_csv
 from backend.summary.ledger import released_tables
 from backend.summary.schemas import Summary, SummaryTable
-from backend.sync.facets import nationality_tag
+from backend.sync.facets import nationality_tags
 
 __all__ = ["SummaryService", "summary_csv"]
 
@@ -92,7 +92,11 @@ class SummaryService:
         self.audit = AuditLog(session, runtime.keyring)
 
     def _nationalities(self) -> dict[str, str]:
-        return {nationality_tag(self.runtime.keyring, code): code for code in ISO_3166_ALPHA_2}
+        return {
+            tag: code
+            for code in ISO_3166_ALPHA_2
+            for tag in nationality_tags(self.runtime.keyring, code)
+        }
 
     async def tables(
         self, principal: Principal, operation_id: uuid.UUID, *, export: str

@@ -15,13 +15,21 @@ from typing import Any
 import msgspec
 
 from backend.crypto.keys import KeyRing
-from backend.crypto.pseudonyms import pseudonym
+from backend.crypto.pseudonyms import pseudonym, pseudonyms_under_every_key
 from backend.linkage.addresses import CHAINS, InvalidValue, normalize
 from backend.linkage.addresses.txids import normalize_txid
 from backend.screenings.protected import shared_facets
 from screening import InstrumentRegistry
 
-__all__ = ["age_group", "checked", "facets", "nationality_tag", "readable", "uuid_or_none"]
+__all__ = [
+    "age_group",
+    "checked",
+    "facets",
+    "nationality_tag",
+    "nationality_tags",
+    "readable",
+    "uuid_or_none",
+]
 
 
 def uuid_or_none(value: Any) -> uuid.UUID | None:
@@ -51,8 +59,23 @@ def age_group(values: Mapping[str, Any], today: dt.date) -> str:
 
 
 def nationality_tag(keyring: KeyRing, nationality: str) -> str:
-    """The keyed blind index of a nationality (what triage filters match on)."""
+    """The keyed blind index of a nationality, under the active key (what a write stores)."""
     return pseudonym(keyring, "blind-index", "nationality", nationality.upper())[:16].hex()
+
+
+def nationality_tags(keyring: KeyRing, nationality: str) -> frozenset[str]:
+    """The nationality's blind index under every master key held.
+
+    What a filter or a count matches against: a case written before a rotation
+    keeps the tag made under the key active then, which stays matchable while
+    the key file holds that key.
+    """
+    return frozenset(
+        tag[:16].hex()
+        for tag in pseudonyms_under_every_key(
+            keyring, "blind-index", "nationality", nationality.upper()
+        )
+    )
 
 
 def checked(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 case-reference key wrapped under a master key; each linkage row names the
 master key its lookup tag was made under
 
-Revision ID: 0008_limits
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 15:10:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_limits"
-down_revision: str | None = "0007"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
