@@ -51,7 +51,7 @@ from backend.screenings.services import ScreeningAssessor
 from backend.sync.bulk import BulkPath
 from backend.sync.entities import IMMUTABLE, REFERRAL_NEXT, REQUIRED
 from backend.sync.facets import uuid_or_none
-from backend.sync.records import RecordStore
+from backend.sync.records import RecordStore, UnreadableRecord
 from backend.sync.rules import (
     Rejected,
     check_scope,
@@ -293,6 +293,28 @@ class PushService:
         Raises:
             Rejected: it cannot be applied (now, or while it waits for its record).
         """
+        try:
+            return await self._apply(principal, scope, mutation)
+        except CaseErased as erased:
+            raise Rejected(erased) from None
+        except UnreadableRecord:
+            raise Rejected(
+                ConflictError(
+                    N_("The stored record cannot be read; a coordinator must restore it first."),
+                    errors=[
+                        FieldError(
+                            field="id",
+                            reason="stored record unreadable",
+                            location="body",
+                            code="unreadable",
+                        )
+                    ],
+                )
+            ) from None
+
+    async def _apply(
+        self, principal: Principal, scope: set[uuid.UUID], mutation: MutationIn
+    ) -> MutationResult:
         values = validated(mutation)
         existing = await self.repo.record(mutation.id, for_update=True)
         if existing is not None and existing.operation_id not in scope:
