@@ -55,7 +55,7 @@ __all__ = [
 logger = logging.getLogger("lantern.duplicates")
 
 #: The lowest score proposed to a coordinator (see bench/RESULTS.md for what it buys).
-PROPOSE_AT = 0.8
+PROPOSE_AT = 0.6
 _TOKEN = 8
 _SEXES: frozenset[str] = frozenset({"female", "male", "other"})
 
