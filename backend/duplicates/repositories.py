@@ -28,6 +28,24 @@ from backend.db.statements import insert_if_absent, rowcount
 __all__ = ["BlockRow", "DuplicateRepository", "ProposalRow"]
 
 
+#: The columns of an encoding that are compared, in ``BlockRow`` order.
+_COMPARED = (
+    "case_id",
+    "name_filter",
+    "birth_year",
+    "birth_year_window",
+    "nationality",
+    "sex",
+    "birth_year_block",
+    "birth_day",
+    "birth_day_swapped",
+    "documents",
+    "documents_near",
+    "contacts",
+    "contacts_near",
+)
+
+
 class BlockRow(NamedTuple):
     """One encoding of a block, as compared (no entity: blocks are large)."""
 
@@ -37,18 +55,18 @@ class BlockRow(NamedTuple):
     birth_year_window: bytes
     nationality: bytes | None
     sex: bytes | None
+    birth_year_block: bytes | None
+    birth_day: bytes | None
+    birth_day_swapped: bytes | None
+    documents: bytes | None
+    documents_near: bytes | None
+    contacts: bytes | None
+    contacts_near: bytes | None
 
     @classmethod
     def of(cls, encoding: PersonEncoding) -> BlockRow:
         """The compared columns of a stored encoding."""
-        return cls(
-            encoding.case_id,
-            encoding.name_filter,
-            encoding.birth_year,
-            encoding.birth_year_window,
-            encoding.nationality,
-            encoding.sex,
-        )
+        return cls(*(getattr(encoding, name) for name in _COMPARED))
 
 
 class ProposalRow(NamedTuple):
@@ -92,37 +110,38 @@ class DuplicateRepository:
 
     async def block(
         self, *, master_key_id: str, years: Collection[bytes] | None, exclude: uuid.UUID
-    ) -> list[tuple[object, bytes]]:
-        """(case id, name filter) of the encodings under this key whose year is in ``years`` or unknown.
+    ) -> list[tuple[object, bytes, bytes]]:
+        """(case id, name filter, identifier tokens) of the encodings under this key whose year is in ``years`` or unknown.
 
         ``years`` of ``None`` (the case's own year is unknown) is every
-        encoding. Two columns only: a block can hold thousands, and most are
-        ruled out on the name alone. The case id comes as the driver gives it
-        (making thousands of UUIDs is most of the cost); ``uuid.UUID(str(id))``
-        makes one of it.
+        encoding. Few columns: a block can hold thousands, and most are
+        ruled out on the name and identifiers alone. The case id comes as the
+        driver gives it (making thousands of UUIDs is most of the cost);
+        ``uuid.UUID(str(id))`` makes one of it. The identifier tokens are the
+        near tokens of documents and contacts, concatenated.
         """
         raw_id = type_coerce(PersonEncoding.case_id, String)
-        stmt = select(raw_id, PersonEncoding.name_filter).where(
-            PersonEncoding.master_key_id == master_key_id, PersonEncoding.case_id != exclude
-        )
+        stmt = select(
+            raw_id,
+            PersonEncoding.name_filter,
+            PersonEncoding.documents_near,
+            PersonEncoding.contacts_near,
+        ).where(PersonEncoding.master_key_id == master_key_id, PersonEncoding.case_id != exclude)
         if years is not None:
             stmt = stmt.where(
                 or_(PersonEncoding.birth_year.in_(list(years)), PersonEncoding.birth_year.is_(None))
             )
-        return [(case_id, name) for case_id, name in await self.session.execute(stmt)]
+        return [
+            (case_id, name, (docs or b"") + (contacts or b""))
+            for case_id, name, docs, contacts in await self.session.execute(stmt)
+        ]
 
     async def encodings(self, case_ids: Collection[uuid.UUID]) -> list[BlockRow]:
         """Whole encodings of these cases, as plain rows."""
         if not case_ids:
             return []
-        stmt = select(
-            PersonEncoding.case_id,
-            PersonEncoding.name_filter,
-            PersonEncoding.birth_year,
-            PersonEncoding.birth_year_window,
-            PersonEncoding.nationality,
-            PersonEncoding.sex,
-        ).where(PersonEncoding.case_id.in_(list(case_ids)))
+        columns = [getattr(PersonEncoding, name) for name in _COMPARED]
+        stmt = select(*columns).where(PersonEncoding.case_id.in_(list(case_ids)))
         return [BlockRow(*row) for row in await self.session.execute(stmt)]
 
     async def drop_open_proposals(
@@ -184,6 +203,12 @@ class DuplicateRepository:
                 .values(
                     score=proposal.score,
                     name_similarity=proposal.name_similarity,
+                    birth_year=proposal.birth_year,
+                    nationality=proposal.nationality,
+                    sex=proposal.sex,
+                    birth_day=proposal.birth_day,
+                    documents=proposal.documents,
+                    contacts=proposal.contacts,
                     updated_at=utcnow(),
                 )
                 .execution_options(synchronize_session=False)
@@ -271,6 +296,18 @@ class DuplicateRepository:
             .where(DuplicateProposal.id == proposal_id, DuplicateProposal.status == "open")
             .values(
                 status=status, primary_case_id=primary, decided_by=by, decided_at=at, updated_at=at
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) == 1
+
+    async def reopen(self, proposal_id: uuid.UUID, *, at: dt.datetime) -> bool:
+        """Undo a merge: the proposal is open again; false when it is not merged (a race)."""
+        result = await self.session.execute(
+            update(DuplicateProposal)
+            .where(DuplicateProposal.id == proposal_id, DuplicateProposal.status == "merged")
+            .values(
+                status="open", primary_case_id=None, decided_by=None, decided_at=None, updated_at=at
             )
             .execution_options(synchronize_session=False)
         )

@@ -30,6 +30,18 @@ class PersonEncoding(Base):
     birth_year_window: Mapped[bytes] = mapped_column(LargeBinary(24))
     nationality: Mapped[bytes | None] = mapped_column(LargeBinary(8))
     sex: Mapped[bytes | None] = mapped_column(LargeBinary(8))
+    #: The tokens of the blocking window (year ± 2, last two digits swapped),
+    #: concatenated; None for encodings made before it (``window`` stands in).
+    birth_year_block: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Keyed tokens of month-day of birth, and of it read the other way round.
+    birth_day: Mapped[bytes | None] = mapped_column(LargeBinary(8))
+    birth_day_swapped: Mapped[bytes | None] = mapped_column(LargeBinary(8))
+    #: Keyed tokens of document numbers and contacts (exact; exact and
+    #: one-deletion), each 8 bytes, concatenated in sorted order.
+    documents: Mapped[bytes | None] = mapped_column(LargeBinary)
+    documents_near: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contacts: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contacts_near: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Stored by sync, not yet compared with its block (``match_pending`` does).
     pending: Mapped[bool] = mapped_column(default=False, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -58,6 +70,9 @@ class DuplicateProposal(Base):
     birth_year: Mapped[str] = mapped_column(String(12))
     nationality: Mapped[str] = mapped_column(String(12))
     sex: Mapped[str] = mapped_column(String(12))
+    birth_day: Mapped[str] = mapped_column(String(12), default="unknown")
+    documents: Mapped[str] = mapped_column(String(12), default="unknown")
+    contacts: Mapped[str] = mapped_column(String(12), default="unknown")
     #: ``open``, ``merged`` or ``dismissed``.
     status: Mapped[str] = mapped_column(String(12), default="open")
     primary_case_id: Mapped[uuid.UUID | None]
