@@ -264,8 +264,8 @@ def _record(rng: random.Random, t: Truth, rid: str, script: str, noisy: bool) ->
     elif noisy and r < 0.55:
         contacts = [f"+{rng.randint(60, 99)} 9{rng.randint(10_000_000, 99_999_999)}"]
         noise.add("phone_new")
-    if script == "native" and noisy:
-        noise.add("other_script")
+    if script == "native":  # what a native-script record cannot carry
+        noise -= {"typo", "transliteration", "middle_dropped", "order"}
     return Rec(
         record_id=rid,
         pid=t.pid,
@@ -354,6 +354,8 @@ def _groups(a: Rec, b: Rec) -> list[str]:
     out.append(f"nationality {names.NATIONALITY[a.lang]}")
     if a.pid == b.pid:
         out += [f"variation {v}" for v in sorted(a.variations | b.variations)]
+        if not a.variations | b.variations:
+            out.append("variation none")
     return out
 
 
@@ -403,12 +405,19 @@ def run(seed: int, people: int, threshold: float) -> None:
     start = time.perf_counter()
     proposals = candidate_pairs(encoded, threshold=0.1)
     pair_s = time.perf_counter() - start
-    years = Counter(r.born.year if r.born else r.year for r in records)
-    top = max(v for k, v in years.items() if k is not None)
+    years = Counter(e.birth_year for e in encoded)
+    unknown = years.pop(None, 0)
+    blocks = [
+        sum(years.get(t, 0) for t in e.birth_year_block) + unknown
+        for e in encoded
+        if e.birth_year is not None
+    ]
     print(
         f"seed {seed}: {people} people, {len(records)} records; encode {encode_s:.1f} s, "
         f"block+score {pair_s:.1f} s, {len(proposals)} pairs scored >= 0.10; "
-        f"largest birth-year group {top} records ({top / len(records):.1%})"
+        f"block (year window + unknown years) mean {sum(blocks) / len(blocks):.0f} records "
+        f"({sum(blocks) / len(blocks) / len(records):.1%}), largest {max(blocks)} "
+        f"({max(blocks) / len(records):.1%}); {unknown} records of unknown year"
     )
     at = tally(records, proposals, threshold)
     print(

@@ -273,8 +273,16 @@ async def _propose(
         if dice(encoded.name_filter, int.from_bytes(name_filter, "big")) >= floor
         or (identifiers and identifiers & _split(others))
     ]
-    for other in await repo.encodings(close):
-        found = score_pair(encoded, _loaded(other))
+    rows = await repo.encodings(close)
+    # How common each name is among all encodings under this key (a common
+    # name says less): identical filters, counted blind.
+    own = encoded.name_filter_bytes()
+    counts = await repo.name_counts(
+        master_key_id=key_id, filters=[own, *(row.name_filter for row in rows)]
+    )
+    for other in rows:
+        common = max(counts.get(own, 1), counts.get(bytes(other.name_filter), 1))
+        found = score_pair(encoded, _loaded(other), name_count=common)
         if found.score < PROPOSE_AT:
             continue
         kept.add(other.case_id)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     and_,
     delete,
+    func,
     or_,
     select,
     true,
@@ -135,6 +136,22 @@ class DuplicateRepository:
             (case_id, name, (docs or b"") + (contacts or b""))
             for case_id, name, docs, contacts in await self.session.execute(stmt)
         ]
+
+    async def name_counts(
+        self, *, master_key_id: str, filters: Collection[bytes]
+    ) -> dict[bytes, int]:
+        """How many encodings under this key have each of these name filters (identical names)."""
+        if not filters:
+            return {}
+        stmt = (
+            select(PersonEncoding.name_filter, func.count())
+            .where(
+                PersonEncoding.master_key_id == master_key_id,
+                PersonEncoding.name_filter.in_(list(set(filters))),
+            )
+            .group_by(PersonEncoding.name_filter)
+        )
+        return {bytes(name): int(n) for name, n in await self.session.execute(stmt)}
 
     async def encodings(self, case_ids: Collection[uuid.UUID]) -> list[BlockRow]:
         """Whole encodings of these cases, as plain rows."""

@@ -4,8 +4,11 @@ Nothing here merges anything. ``candidate_pairs`` returns proposals for a
 coordinator, who merges (keeping both histories) or dismisses.
 
 The score is a log-odds sum, as in Fellegi and Sunter's record linkage: the
-name's Dice coefficient gives a base (``NAME_SLOPE · (dice - NAME_CENTRE)``),
-and each other field adds the weight of how it compares (``FIELD_WEIGHTS``):
+name's Dice coefficient gives a base (``NAME_SLOPE · (dice - NAME_CENTRE)``,
+plus ``NAME_EXACT`` for identical names), less ``NAME_COMMON · ln(n)`` when
+the name is shared by ``n`` records (agreeing on a common name says less
+than agreeing on a rare one; the count is of identical keyed filters, so it
+needs no name in clear), and each other field adds the weight of how it compares (``FIELD_WEIGHTS``):
 positive when agreement is likelier for one person than for two, negative
 when disagreement is, nothing when unknown. The sum goes through the logistic
 function, so the score is in (0, 1) and ``PROPOSE_AT``-style thresholds keep
@@ -17,7 +20,7 @@ namesakes born the same year.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +30,8 @@ from backend.matching.encoding import EncodedPerson, dice
 __all__ = [
     "FIELD_WEIGHTS",
     "NAME_CENTRE",
+    "NAME_COMMON",
+    "NAME_EXACT",
     "NAME_SLOPE",
     "Agreement",
     "Proposal",
@@ -43,23 +48,27 @@ __all__ = [
 Agreement = Literal["same", "adjacent", "near", "swapped", "different", "unknown"]
 
 #: The name's log-odds: ``NAME_SLOPE · (dice - NAME_CENTRE)``.
-NAME_SLOPE = 15.0
-NAME_CENTRE = 1.08
+NAME_SLOPE = 15.6
+NAME_CENTRE = 1.02
+#: Log-odds added when the two names are identical after normalisation.
+NAME_EXACT = 1.15
+#: Log-odds taken per ``ln(n)`` when ``n`` records share the name.
+NAME_COMMON = 1.55
 
 #: Log-odds added per field and agreement; an absent agreement is 0 (unknown
 #: is no evidence either way). Fitted by logistic regression on the raid-like
-#: development populations (``python -m bench.matching_fit``, seeds 101-102),
-#: never on the held-out seeds, then rounded and made monotonic where the fit
-#: had too few examples to say (a birth year outside the window, a
-#: nationality). A differing nationality or sex lowers the score but does not
-#: exclude the pair: both are mis-recorded at chaotic sites.
+#: development populations (``python -m bench.matching_fit``, seeds 101-102,
+#: 1,500 people each), never on the held-out seeds, then rounded and made
+#: monotonic where the fit had too few examples to say (a document one
+#: character off, a nationality). A differing nationality or sex lowers the
+#: score but does not exclude the pair: both are mis-recorded at chaotic sites.
 FIELD_WEIGHTS: dict[str, dict[Agreement, float]] = {
-    "birth_year": {"same": 2.9, "adjacent": 1.0, "near": 0.8, "different": -1.0},
-    "birth_day": {"same": 5.2, "swapped": 3.3, "different": -1.75},
+    "birth_year": {"same": 2.8, "adjacent": 1.2, "near": 0.4, "different": -1.1},
+    "birth_day": {"same": 5.2, "swapped": 2.9, "different": -2.0},
     "nationality": {"same": 0.0, "different": -0.3},
-    "sex": {"same": 0.5, "different": -1.8},
-    "documents": {"same": 7.0, "near": 6.5, "different": -4.6},
-    "contacts": {"same": 5.7, "near": 0.5, "different": -0.9},
+    "sex": {"same": 0.6, "different": -1.7},
+    "documents": {"same": 8.1, "near": 7.5, "different": -4.1},
+    "contacts": {"same": 5.0, "near": 0.0, "different": -1.2},
 }
 
 #: Fields in the order reasons name them.
@@ -138,12 +147,14 @@ def _logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def score_pair(a: EncodedPerson, b: EncodedPerson) -> Proposal:
+def score_pair(a: EncodedPerson, b: EncodedPerson, *, name_count: int = 1) -> Proposal:
     """Score two encoded records (whatever their blocks).
 
     Args:
         a: One record.
         b: The other.
+        name_count: How many records (these two included) have the more
+            common of the two names, as identical filters; 1 when not counted.
     """
     name = dice(a.name_filter, b.name_filter)
     found: dict[str, Agreement] = {
@@ -154,7 +165,9 @@ def score_pair(a: EncodedPerson, b: EncodedPerson) -> Proposal:
         "documents": _identifiers((a.documents, b.documents), (a.documents_near, b.documents_near)),
         "contacts": _identifiers((a.contacts, b.contacts), (a.contacts_near, b.contacts_near)),
     }
-    z = NAME_SLOPE * (name - NAME_CENTRE)
+    z = NAME_SLOPE * (name - NAME_CENTRE) - NAME_COMMON * math.log(max(name_count, 1))
+    if name == 1.0:  # identical filters (two empty ones score 0)
+        z += NAME_EXACT
     z += sum(FIELD_WEIGHTS[field].get(agreement, 0.0) for field, agreement in found.items())
     left, right = sorted((a.record_id, b.record_id))
     return Proposal(
@@ -178,7 +191,7 @@ def name_floor(threshold: float) -> float:
     whose names are further apart needs a document or contact in common
     (callers prefilter large blocks with it).
     """
-    best = sum(
+    best = NAME_EXACT + sum(
         max(FIELD_WEIGHTS[f].values()) for f in _FIELDS if f not in {"documents", "contacts"}
     )
     z = math.log(threshold / (1 - threshold))
@@ -206,6 +219,9 @@ def reasons(agreements: dict[str, str], name_similarity: float) -> list[str]:
 
 def candidate_pairs(records: Iterable[EncodedPerson], *, threshold: float) -> list[Proposal]:
     """Every pair of records in one block that scores at least ``threshold``.
+
+    Each name is counted among ``records`` (identical filters), so that a
+    common name says less (``NAME_COMMON``).
 
     Blocking: two records are compared when one's birth year is in the
     other's blocking window (two years either way, or the last two digits
@@ -248,7 +264,15 @@ def candidate_pairs(records: Iterable[EncodedPerson], *, threshold: float) -> li
         pairs.update((min(i, j), max(i, j)) for j in partners if j != i)
         for token in record.documents_near | record.contacts_near:
             pairs.update((min(i, j), max(i, j)) for j in by_identifier[token] if j != i)
-    proposals = [score_pair(items[i], items[j]) for i, j in pairs]
+    counts = Counter(r.name_filter for r in items)
+    proposals = [
+        score_pair(
+            items[i],
+            items[j],
+            name_count=max(counts[items[i].name_filter], counts[items[j].name_filter]),
+        )
+        for i, j in pairs
+    ]
     proposals = [p for p in proposals if p.score >= threshold]
     proposals.sort(key=lambda p: (-p.score, p.left_id, p.right_id))
     return proposals

@@ -392,7 +392,12 @@ async def test_a_shared_passport_proposes_a_name_written_very_differently_and_a_
     await _push_case(
         field,
         "MMM-333",
-        {**SOMCHAI, "nationality": "TH", "date_of_birth": "1998-09-20", **_ids("YY1", "1")},
+        {
+            **SOMCHAI,
+            "nationality": "TH",
+            "date_of_birth": "1998-09-20",
+            **_ids("KR5550172", "+000 555 0777"),
+        },
     )
     found = await _proposals(client, field.coordinator_headers, field.operation_id)
     assert [{p["left"]["id"], p["right"]["id"]} for p in found] == [{str(first), str(again)}]

@@ -99,20 +99,26 @@ def test_the_generator_makes_raids_not_census_populations() -> None:
 def test_floor_at_the_default_threshold_on_the_held_out_set(held_out: tuple[list, list]) -> None:
     # The figures reached today (bench/RESULTS.md); a change that loses them fails here.
     t = tally(*held_out, PROPOSE_AT)["all"]
-    assert t.precision >= 0.9 and t.recall >= 0.6, (t.precision, t.recall)
+    assert t.precision >= 0.9 and t.recall >= 0.7, (t.precision, t.recall)
 
 
-def test_namesakes_born_on_different_days_are_not_proposed() -> None:
-    a = encode_person(
-        key=KEY, record_id="a", name="Kyaw Kyaw", birth_date=dt.date(1999, 3, 14), nationality="MM"
-    )
-    b = encode_person(
-        key=KEY, record_id="b", name="Kyaw Kyaw", birth_date=dt.date(1999, 8, 2), nationality="MM"
-    )
-    c = encode_person(
-        key=KEY, record_id="c", name="Kyaw Kyaw", birth_date=dt.date(1999, 3, 14), nationality="MM"
-    )
-    assert score_pair(a, b).score < PROPOSE_AT <= score_pair(a, c).score
+def test_namesakes_of_a_common_name_born_on_other_days_are_not_proposed() -> None:
+    """Six people called Kyaw Kyaw born in 1999; two records of one of them share the day."""
+    days = [dt.date(1999, m, 10 + m) for m in range(1, 7)] + [dt.date(1999, 1, 11)]
+    records = [
+        encode_person(
+            key=KEY, record_id=f"r{i}", name="Kyaw Kyaw", birth_date=born, nationality="MM"
+        )
+        for i, born in enumerate(days)
+    ]
+    pairs = candidate_pairs(records, threshold=PROPOSE_AT)
+    assert [(p.left_id, p.right_id) for p in pairs] == [("r0", "r6")]
+
+
+def test_a_common_name_says_less_than_a_rare_one() -> None:
+    a, b = (encode_person(key=KEY, record_id=r, name="Kyaw Kyaw", birth_year=1999) for r in "ab")
+    scores = [score_pair(a, b, name_count=n).score for n in (2, 5, 50)]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1] + 0.3
 
 
 @pytest.mark.xfail(strict=True, reason="issue 20 target not met yet: see bench/RESULTS.md")
