@@ -1,6 +1,6 @@
 """A raid-like synthetic population for duplicate detection: who a raid finds, written twice.
 
-Usage: python -m bench.matching_raid [--seed N ...] [--people N] [--threshold T] [--fit]
+Usage: python -m bench.matching_raid [--seed N ...] [--people N] [--threshold T]
 
 Unlike ``bench.matching_data`` (birth years spread evenly over 1960-2010,
 only the second record noisy), this is what raids produce:
@@ -19,7 +19,7 @@ only the second record noisy), this is what raids produce:
 Naming practices: Burmese, Thai, Khmer, Chinese, Vietnamese, Indonesian,
 Filipino (the lists of ``bench.matching_data``; every name is made up).
 Figures are reported overall, within one script and across scripts, per
-nationality and per variation. Seeds 101-102 are for development (``--fit``
+nationality and per variation. Seeds 101-102 are for development (``bench.matching_fit``
 fits the field weights on them); 201 and above are held out: never looked at
 while choosing anything.
 """
