@@ -241,14 +241,20 @@ async def encode_case(
         return
     stored = _stored(encoded, record, key_id)
     stored.pending = not compare
+    tokens = encoded.documents_near | encoded.contacts_near
     if previous is None:
         repo.add_encoding(stored)
+        if rematch:  # a scan: tokens of an encoding deleted without them may linger
+            await repo.set_tokens(record.id, tokens)
+        else:
+            repo.add_tokens(record.id, tokens)
     elif _same(previous, stored) and not rematch:
         return
     else:
         for name in _ENCODED:
             setattr(previous, name, getattr(stored, name))
         previous.pending = not compare
+        await repo.set_tokens(record.id, tokens)
     if compare:
         await _propose(repo, encoded, key_id, drop_others=previous is not None)
 
@@ -265,14 +271,16 @@ async def _propose(
     # contact can reach PROPOSE_AT.
     floor = name_floor(PROPOSE_AT)
     identifiers = encoded.documents_near | encoded.contacts_near
-    close = [
+    close = {
         uuid.UUID(str(other_id))
         for other_id, name_filter, others in await repo.block(
             master_key_id=key_id, years=years, exclude=case_id
         )
         if dice(encoded.name_filter, int.from_bytes(name_filter, "big")) >= floor
         or (identifiers and identifiers & _split(others))
-    ]
+    }
+    # A shared document or contact joins two cases whatever their years.
+    close.update(await repo.sharing(master_key_id=key_id, tokens=identifiers, exclude=case_id))
     rows = await repo.encodings(close)
     # How common each name is among all encodings under this key (a common
     # name says less): identical filters, counted blind.

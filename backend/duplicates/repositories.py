@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from backend.db.base import utcnow
-from backend.db.models import DataKey, DuplicateProposal, PersonEncoding, Record
+from backend.db.models import (
+    DataKey,
+    DuplicateProposal,
+    PersonEncoding,
+    PersonEncodingToken,
+    Record,
+)
 from backend.db.statements import insert_if_absent, rowcount
 
 __all__ = ["BlockRow", "DuplicateRepository", "ProposalRow"]
@@ -106,8 +112,38 @@ class DuplicateRepository:
         self.session.add(encoding)
 
     async def delete_encoding(self, encoding: PersonEncoding) -> None:
-        """Delete a case's encoding (its name is gone)."""
+        """Delete a case's encoding (its name is gone), with its identifier tokens."""
+        await self.set_tokens(encoding.case_id, ())
         await self.session.delete(encoding)
+
+    def add_tokens(self, case_id: uuid.UUID, tokens: Collection[bytes]) -> None:
+        """Stage a new case's indexed identifier tokens."""
+        self.session.add_all(PersonEncodingToken(case_id=case_id, token=t) for t in set(tokens))
+
+    async def set_tokens(self, case_id: uuid.UUID, tokens: Collection[bytes]) -> None:
+        """Replace a case's indexed identifier tokens."""
+        await self.session.execute(
+            delete(PersonEncodingToken).where(PersonEncodingToken.case_id == case_id)
+        )
+        self.add_tokens(case_id, tokens)
+
+    async def sharing(
+        self, *, master_key_id: str, tokens: Collection[bytes], exclude: uuid.UUID
+    ) -> list[uuid.UUID]:
+        """Cases encoded under this key that share one of these identifier tokens, whatever their year."""
+        if not tokens:
+            return []
+        stmt = (
+            select(PersonEncodingToken.case_id)
+            .join(PersonEncoding, PersonEncoding.case_id == PersonEncodingToken.case_id)
+            .where(
+                PersonEncodingToken.token.in_(list(tokens)),
+                PersonEncodingToken.case_id != exclude,
+                PersonEncoding.master_key_id == master_key_id,
+            )
+            .distinct()
+        )
+        return list((await self.session.execute(stmt)).scalars())
 
     async def block(
         self, *, master_key_id: str, years: Collection[bytes] | None, exclude: uuid.UUID
@@ -232,8 +268,11 @@ class DuplicateRepository:
             )
 
     async def forget(self, case_id: uuid.UUID) -> None:
-        """Delete a case's encoding and every proposal naming it."""
+        """Delete a case's encoding, its identifier tokens and every proposal naming it."""
         await self.session.execute(delete(PersonEncoding).where(PersonEncoding.case_id == case_id))
+        await self.session.execute(
+            delete(PersonEncodingToken).where(PersonEncodingToken.case_id == case_id)
+        )
         await self.session.execute(
             delete(DuplicateProposal).where(
                 or_(

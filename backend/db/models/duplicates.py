@@ -47,6 +47,22 @@ class PersonEncoding(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class PersonEncodingToken(Base):
+    """One keyed document or contact token of a case's encoding, indexed: blocking by identifier.
+
+    A case is compared with the cases born in its year window, and with every
+    case that shares one of these tokens whatever its year (a passport number
+    joins two records whose years were estimated far apart). The same 8-byte
+    HMAC tokens as ``PersonEncoding.documents_near``/``contacts_near``,
+    replaced with the encoding and deleted with it.
+    """
+
+    __tablename__ = "person_encoding_tokens"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(8), primary_key=True, index=True)
+
+
 class DuplicateProposal(Base):
     """Two cases that may be one person: proposed, then merged or dismissed by a coordinator.
 

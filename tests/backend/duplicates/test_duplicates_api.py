@@ -15,7 +15,13 @@ from litestar import Litestar
 from sqlalchemy import delete, func, select, update
 
 from backend.crypto.keys import activate_master_key, add_master_key
-from backend.db.models import AuditEntry, DuplicateProposal, PersonEncoding, Record
+from backend.db.models import (
+    AuditEntry,
+    DuplicateProposal,
+    PersonEncoding,
+    PersonEncodingToken,
+    Record,
+)
 from backend.db.session import write_transaction
 from backend.duplicates.services import PROPOSE_AT, forget_case, match_pending, scan
 from backend.errors import Conflict
@@ -264,6 +270,8 @@ async def test_scan_encodes_older_cases_and_follows_a_key_rotation(
     assert (report.cases, report.unreadable) == (2, 0)
     (pair,) = await _proposals(client, field.coordinator_headers, field.operation_id)
 
+    async with runtime.db.session() as session:
+        before = (await session.get(PersonEncoding, first)).documents  # type: ignore[union-attr]
     path = runtime.settings.effective_key_file
     old = runtime.keyring.active_id
     new = add_master_key(path)
@@ -276,6 +284,10 @@ async def test_scan_encodes_older_cases_and_follows_a_key_rotation(
     async with runtime.db.session() as session:
         keys = set((await session.execute(select(PersonEncoding.master_key_id))).scalars())
     assert keys == {new}
+    async with runtime.db.session() as session:
+        after = (await session.get(PersonEncoding, first)).documents  # type: ignore[union-attr]
+    # The document tokens rotate with the master key, as the name filter does.
+    assert before and after and before != after
     (again,) = await _proposals(client, field.coordinator_headers, field.operation_id)
     assert again["id"] == pair["id"]
 
@@ -406,6 +418,30 @@ async def test_a_shared_passport_proposes_a_name_written_very_differently_and_a_
         "same",
         "same",
     )
+
+
+async def test_a_shared_passport_joins_cases_whose_years_are_far_apart(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """Outside each other's year window, the indexed identifier tokens still bring them together."""
+    field = await field_operation(client, accounts)
+    first = await _push_case(field, "PPP-111", SOMCHAI)
+    again = await _push_case(field, "PPP-222", {**SOMCHAI, "date_of_birth": "1988-04-02"})
+    await _push_case(field, "PPP-333", {**FAR_YEAR, "date_of_birth": "1988-07-19"})
+    found = await _proposals(client, field.coordinator_headers, field.operation_id)
+    assert [{p["left"]["id"], p["right"]["id"]} for p in found] == [{str(first), str(again)}]
+    assert found[0]["birth_year"] == "different" and found[0]["documents"] == "same"
+    async with runtime.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(PersonEncodingToken)) > 0
+    async with runtime.db.session() as session, session.begin():
+        await forget_case(session, first)
+    async with runtime.db.session() as session:
+        left = await session.scalar(
+            select(func.count())
+            .select_from(PersonEncodingToken)
+            .where(PersonEncodingToken.case_id == first)
+        )
+    assert left == 0
 
 
 async def test_a_merge_can_be_undone_and_the_pair_is_open_again(

@@ -1,6 +1,7 @@
 """duplicate matching on more than the name and year (issue 20): the blocking
 window, day and month of birth, documents and contacts as keyed tokens on
-each encoding, and how they compared on each proposal. Encodings made before
+each encoding (and indexed, one row per token, for blocking by identifier),
+and how they compared on each proposal. Encodings made before
 have none until ``lantern duplicates scan`` re-encodes them.
 
 Revision ID: 0008_matching
@@ -25,6 +26,15 @@ _AGREEMENTS = ("birth_day", "documents", "contacts")
 
 
 def upgrade() -> None:
+    op.create_table(
+        "person_encoding_tokens",
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("token", sa.LargeBinary(length=8), nullable=False),
+        sa.PrimaryKeyConstraint("case_id", "token"),
+    )
+    op.create_index(
+        "ix_person_encoding_tokens_token", "person_encoding_tokens", ["token"], unique=False
+    )
     with op.batch_alter_table("person_encodings", schema=None) as batch_op:
         for name in _TOKENS:
             batch_op.add_column(sa.Column(name, sa.LargeBinary(), nullable=True))
@@ -38,6 +48,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_person_encoding_tokens_token", table_name="person_encoding_tokens")
+    op.drop_table("person_encoding_tokens")
     with op.batch_alter_table("duplicate_proposals", schema=None) as batch_op:
         for name in _AGREEMENTS:
             batch_op.drop_column(name)
