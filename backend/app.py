@@ -37,7 +37,7 @@ from backend.db.session import provide_db_session, settle_side_effects
 from backend.directory.controllers import DirectoryController
 from backend.duplicates.background import start_matching, stop_matching
 from backend.duplicates.controllers import DuplicateController
-from backend.duplicates.services import DuplicateProjector
+from backend.duplicates.encodings import DuplicateProjector
 from backend.health.controllers import HealthController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController

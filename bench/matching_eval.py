@@ -4,7 +4,9 @@ Usage: python -m bench.matching_eval [--seed N] [--people N] [--threshold T]
 
 Every record of a seeded synthetic population (``bench.matching_data``) is
 encoded under a random key; ``candidate_pairs`` proposes pairs (blocking on
-birth year ± 1); a proposal is right when both records are one person. A pair
+birth year window); a proposal is right when both records are one person.
+Superseded for issue 20 by ``bench.matching_raid`` (raid-like populations); kept to
+compare with the earlier entries of bench/RESULTS.md. A pair
 is *cross-script* when one record is in native script and the other in Latin,
 *within-script* otherwise; each proposal and each true pair falls in exactly
 one of the two, and precision and recall are counted per group.

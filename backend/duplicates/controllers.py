@@ -1,4 +1,4 @@
-"""HTTP handlers for ``/api/v1/duplicates`` (coordinators): possible duplicates, merge, dismiss."""
+"""HTTP handlers for ``/api/v1/duplicates`` (coordinators): possible duplicates, merge, dismiss, unmerge."""
 
 from __future__ import annotations
 
@@ -91,3 +91,23 @@ class DuplicateController(Controller):
         runtime: RuntimeDep,
     ) -> DuplicateOut:
         return await DuplicateService(db_session, runtime).dismiss(principal, proposal_id)
+
+    @post(
+        "/{proposal_id:uuid}/unmerge",
+        opt=WRITES,
+        status_code=200,
+        summary="Undo a merge: the two cases are no longer linked, the pair is open again",
+        description=(
+            "A merge changed neither case, so undoing it only unlinks them; both the merge and "
+            "its undoing stay in the audit log. Refused (409) unless the pair is merged."
+        ),
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404, 409),
+    )
+    async def unmerge(
+        self,
+        proposal_id: FromPath[uuid.UUID],
+        principal: CurrentPrincipal,
+        db_session: DbSession,
+        runtime: RuntimeDep,
+    ) -> DuplicateOut:
+        return await DuplicateService(db_session, runtime).unmerge(principal, proposal_id)

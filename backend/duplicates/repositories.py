@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     and_,
     delete,
+    func,
     or_,
     select,
     true,
@@ -22,10 +23,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from backend.db.base import utcnow
-from backend.db.models import DataKey, DuplicateProposal, PersonEncoding, Record
+from backend.db.models import (
+    DataKey,
+    DuplicateProposal,
+    PersonEncoding,
+    PersonEncodingToken,
+    Record,
+)
 from backend.db.statements import insert_if_absent, rowcount
 
 __all__ = ["BlockRow", "DuplicateRepository", "ProposalRow"]
+
+
+#: The columns of an encoding that are compared, in ``BlockRow`` order.
+_COMPARED = (
+    "case_id",
+    "name_filter",
+    "birth_year",
+    "birth_year_window",
+    "nationality",
+    "sex",
+    "birth_year_block",
+    "birth_day",
+    "birth_day_swapped",
+    "documents",
+    "documents_near",
+    "contacts",
+    "contacts_near",
+)
 
 
 class BlockRow(NamedTuple):
@@ -37,18 +62,18 @@ class BlockRow(NamedTuple):
     birth_year_window: bytes
     nationality: bytes | None
     sex: bytes | None
+    birth_year_block: bytes | None
+    birth_day: bytes | None
+    birth_day_swapped: bytes | None
+    documents: bytes | None
+    documents_near: bytes | None
+    contacts: bytes | None
+    contacts_near: bytes | None
 
     @classmethod
     def of(cls, encoding: PersonEncoding) -> BlockRow:
         """The compared columns of a stored encoding."""
-        return cls(
-            encoding.case_id,
-            encoding.name_filter,
-            encoding.birth_year,
-            encoding.birth_year_window,
-            encoding.nationality,
-            encoding.sex,
-        )
+        return cls(*(getattr(encoding, name) for name in _COMPARED))
 
 
 class ProposalRow(NamedTuple):
@@ -87,42 +112,89 @@ class DuplicateRepository:
         self.session.add(encoding)
 
     async def delete_encoding(self, encoding: PersonEncoding) -> None:
-        """Delete a case's encoding (its name is gone)."""
+        """Delete a case's encoding (its name is gone), with its identifier tokens."""
+        await self.set_tokens(encoding.case_id, ())
         await self.session.delete(encoding)
+
+    def add_tokens(self, case_id: uuid.UUID, tokens: Collection[bytes]) -> None:
+        """Stage a new case's indexed identifier tokens."""
+        self.session.add_all(PersonEncodingToken(case_id=case_id, token=t) for t in set(tokens))
+
+    async def set_tokens(self, case_id: uuid.UUID, tokens: Collection[bytes]) -> None:
+        """Replace a case's indexed identifier tokens."""
+        await self.session.execute(
+            delete(PersonEncodingToken).where(PersonEncodingToken.case_id == case_id)
+        )
+        self.add_tokens(case_id, tokens)
+
+    async def sharing(
+        self, *, master_key_id: str, tokens: Collection[bytes], exclude: uuid.UUID
+    ) -> list[uuid.UUID]:
+        """Cases encoded under this key that share one of these identifier tokens, whatever their year."""
+        if not tokens:
+            return []
+        stmt = (
+            select(PersonEncodingToken.case_id)
+            .join(PersonEncoding, PersonEncoding.case_id == PersonEncodingToken.case_id)
+            .where(
+                PersonEncodingToken.token.in_(list(tokens)),
+                PersonEncodingToken.case_id != exclude,
+                PersonEncoding.master_key_id == master_key_id,
+            )
+            .distinct()
+        )
+        return list((await self.session.execute(stmt)).scalars())
 
     async def block(
         self, *, master_key_id: str, years: Collection[bytes] | None, exclude: uuid.UUID
-    ) -> list[tuple[object, bytes]]:
-        """(case id, name filter) of the encodings under this key whose year is in ``years`` or unknown.
+    ) -> list[tuple[object, bytes, bytes]]:
+        """(case id, name filter, identifier tokens) of the encodings under this key whose year is in ``years`` or unknown.
 
         ``years`` of ``None`` (the case's own year is unknown) is every
-        encoding. Two columns only: a block can hold thousands, and most are
-        ruled out on the name alone. The case id comes as the driver gives it
-        (making thousands of UUIDs is most of the cost); ``uuid.UUID(str(id))``
-        makes one of it.
+        encoding. Few columns: a block can hold thousands, and most are
+        ruled out on the name and identifiers alone. The case id comes as the
+        driver gives it (making thousands of UUIDs is most of the cost);
+        ``uuid.UUID(str(id))`` makes one of it. The identifier tokens are the
+        near tokens of documents and contacts, concatenated.
         """
         raw_id = type_coerce(PersonEncoding.case_id, String)
-        stmt = select(raw_id, PersonEncoding.name_filter).where(
-            PersonEncoding.master_key_id == master_key_id, PersonEncoding.case_id != exclude
-        )
+        stmt = select(
+            raw_id,
+            PersonEncoding.name_filter,
+            PersonEncoding.documents_near,
+            PersonEncoding.contacts_near,
+        ).where(PersonEncoding.master_key_id == master_key_id, PersonEncoding.case_id != exclude)
         if years is not None:
             stmt = stmt.where(
                 or_(PersonEncoding.birth_year.in_(list(years)), PersonEncoding.birth_year.is_(None))
             )
-        return [(case_id, name) for case_id, name in await self.session.execute(stmt)]
+        return [
+            (case_id, name, (docs or b"") + (contacts or b""))
+            for case_id, name, docs, contacts in await self.session.execute(stmt)
+        ]
+
+    async def name_counts(
+        self, *, master_key_id: str, filters: Collection[bytes]
+    ) -> dict[bytes, int]:
+        """How many encodings under this key have each of these name filters (identical names)."""
+        if not filters:
+            return {}
+        stmt = (
+            select(PersonEncoding.name_filter, func.count())
+            .where(
+                PersonEncoding.master_key_id == master_key_id,
+                PersonEncoding.name_filter.in_(list(set(filters))),
+            )
+            .group_by(PersonEncoding.name_filter)
+        )
+        return {bytes(name): int(n) for name, n in await self.session.execute(stmt)}
 
     async def encodings(self, case_ids: Collection[uuid.UUID]) -> list[BlockRow]:
         """Whole encodings of these cases, as plain rows."""
         if not case_ids:
             return []
-        stmt = select(
-            PersonEncoding.case_id,
-            PersonEncoding.name_filter,
-            PersonEncoding.birth_year,
-            PersonEncoding.birth_year_window,
-            PersonEncoding.nationality,
-            PersonEncoding.sex,
-        ).where(PersonEncoding.case_id.in_(list(case_ids)))
+        columns = [getattr(PersonEncoding, name) for name in _COMPARED]
+        stmt = select(*columns).where(PersonEncoding.case_id.in_(list(case_ids)))
         return [BlockRow(*row) for row in await self.session.execute(stmt)]
 
     async def drop_open_proposals(
@@ -184,14 +256,23 @@ class DuplicateRepository:
                 .values(
                     score=proposal.score,
                     name_similarity=proposal.name_similarity,
+                    birth_year=proposal.birth_year,
+                    nationality=proposal.nationality,
+                    sex=proposal.sex,
+                    birth_day=proposal.birth_day,
+                    documents=proposal.documents,
+                    contacts=proposal.contacts,
                     updated_at=utcnow(),
                 )
                 .execution_options(synchronize_session=False)
             )
 
     async def forget(self, case_id: uuid.UUID) -> None:
-        """Delete a case's encoding and every proposal naming it."""
+        """Delete a case's encoding, its identifier tokens and every proposal naming it."""
         await self.session.execute(delete(PersonEncoding).where(PersonEncoding.case_id == case_id))
+        await self.session.execute(
+            delete(PersonEncodingToken).where(PersonEncodingToken.case_id == case_id)
+        )
         await self.session.execute(
             delete(DuplicateProposal).where(
                 or_(
@@ -271,6 +352,18 @@ class DuplicateRepository:
             .where(DuplicateProposal.id == proposal_id, DuplicateProposal.status == "open")
             .values(
                 status=status, primary_case_id=primary, decided_by=by, decided_at=at, updated_at=at
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) == 1
+
+    async def reopen(self, proposal_id: uuid.UUID, *, at: dt.datetime) -> bool:
+        """Undo a merge: the proposal is open again; false when it is not merged (a race)."""
+        result = await self.session.execute(
+            update(DuplicateProposal)
+            .where(DuplicateProposal.id == proposal_id, DuplicateProposal.status == "merged")
+            .values(
+                status="open", primary_case_id=None, decided_by=None, decided_at=None, updated_at=at
             )
             .execution_options(synchronize_session=False)
         )

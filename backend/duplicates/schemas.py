@@ -10,7 +10,7 @@ import msgspec
 
 __all__ = ["CaseSide", "DuplicateOut", "MergeIn"]
 
-Agreement = Literal["same", "adjacent", "different", "unknown"]
+Agreement = Literal["same", "adjacent", "near", "swapped", "different", "unknown"]
 Status = Literal["open", "merged", "dismissed"]
 
 
@@ -33,6 +33,14 @@ class DuplicateOut(msgspec.Struct, kw_only=True):
     birth_year: Agreement
     nationality: Agreement
     sex: Agreement
+    birth_day: Agreement
+    documents: Agreement
+    contacts: Agreement
+    #: Why the pair was proposed, strongest evidence first: ``name:0.93``, then
+    #: ``<field>:<agreement>`` for each field known on both sides (for
+    #: ``birth_year``, ``birth_day``, ``nationality``, ``sex``, ``documents``,
+    #: ``contacts``); the values themselves are never shown.
+    reasons: list[str]
     status: Status
     primary_case_id: uuid.UUID | None
     decided_at: dt.datetime | None

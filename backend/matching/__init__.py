@@ -1,4 +1,4 @@
-"""Privacy-preserving duplicate detection: names normalised, keyed Bloom filters, proposals.
+"""Privacy-preserving duplicate detection: names normalised, keyed Bloom filters and tokens, proposals.
 
 Pure: the standard library, anyascii, PyThaiNLP, myanmartools and paraencoder
 only; no web or database import (an import-linter contract holds it to that).
@@ -19,8 +19,16 @@ from backend.matching.encoding import (
     encode_person,
     name_bigrams,
 )
-from backend.matching.normalise import HONORIFICS, TRAILING_TITLES, normalise_name
-from backend.matching.pairs import FIELD_WEIGHTS, Agreement, Proposal, candidate_pairs, score_pair
+from backend.matching.normalise import HONORIFICS, TRAILING_TITLES, is_burmese, normalise_name
+from backend.matching.pairs import (
+    FIELD_WEIGHTS,
+    Agreement,
+    Proposal,
+    candidate_pairs,
+    name_floor,
+    reasons,
+    score_pair,
+)
 
 __all__ = [
     "FIELD_WEIGHTS",
@@ -36,7 +44,10 @@ __all__ = [
     "candidate_pairs",
     "dice",
     "encode_person",
+    "is_burmese",
     "name_bigrams",
+    "name_floor",
     "normalise_name",
+    "reasons",
     "score_pair",
 ]

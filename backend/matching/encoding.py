@@ -12,10 +12,24 @@ What is encoded, and how:
   one HMAC per bigram, and it removes the linear structure that the published
   pattern-mining attack on double-hashed CLKs exploits (Niedermeyer et al.,
   2014).
+  A Burmese name (:func:`~backend.matching.normalise.is_burmese`) is one
+  token: its order is part of it (Kyaw Aung is not Aung Kyaw), and it is
+  written with or without spaces between syllables.
 - **Birth year, nationality, sex.** Each is a separate 8-byte keyed token
-  (HMAC-SHA-256, truncated), never a filter bit, so that blocking on year ± 1
-  needs no decryption and scoring can weigh the fields apart from the name.
-  The year also carries the tokens of year - 1 and year + 1 (``birth_year_window``).
+  (HMAC-SHA-256, truncated), never a filter bit, so that blocking needs no
+  decryption and scoring can weigh the fields apart from the name. A Thai
+  Buddhist-Era year (2543) is taken as the Common-Era one (2000). The year
+  also carries the tokens of its blocking window (``birth_year_window``):
+  years - 2 to + 2 and the year with its last two digits swapped (1998 for
+  1989), since ages are estimated and digits slip.
+- **Day and month of birth.** One token of the month and day, and, when both
+  could be a month, one of them read the other way round (``birth_day_swapped``):
+  a person usually knows the day, and a swapped day and month costs little.
+- **Documents and contacts.** Each number is reduced to its letters and
+  digits (a phone to its last 8 digits, so that country and trunk prefixes do
+  not count) and keyed: one exact token, and one token per single-character
+  deletion (``*_near``), so that one slipped, dropped or swapped character
+  still shares a token and nothing about the number is kept in clear.
 
 Why keyed: names, years and nationalities are guessable. An unkeyed encoding
 can be reversed by encoding every likely name; under the server-side
@@ -33,12 +47,14 @@ measure); a power of two makes each 16-bit value exactly uniform modulo
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from backend.matching.normalise import normalise_name
+from backend.matching.normalise import is_burmese, normalise_name
 
 __all__ = [
     "KEY_BYTES",
@@ -46,8 +62,10 @@ __all__ = [
     "NAME_HASHES",
     "EncodedPerson",
     "Sex",
+    "common_era_year",
     "dice",
     "encode_person",
+    "identifier_digits",
     "name_bigrams",
 ]
 
@@ -55,6 +73,11 @@ KEY_BYTES = 32
 NAME_BITS = 1024
 NAME_HASHES = 16
 _TOKEN_BYTES = 8
+#: Years apart still blocked together (estimated ages; ``docs/matching.md``).
+YEAR_WINDOW = 2
+#: The Buddhist Era runs 543 years ahead; no one screened was born before CE 1857.
+_BUDDHIST_ERA = 543
+_PHONE_DIGITS = 8
 
 #: Sex as recorded at screening; ``None`` when not recorded.
 Sex = Literal["female", "male", "other"]
@@ -69,8 +92,17 @@ class EncodedPerson:
         name_filter: The name's Bloom filter, ``NAME_BITS`` bits as an int.
         birth_year: Keyed token of the birth year, or None when unknown.
         birth_year_window: Tokens of the years year - 1, year and year + 1.
+        birth_year_block: Tokens of the blocking window: year - 2 to year + 2,
+            and the year with its last two digits swapped.
         nationality: Keyed token of the nationality, or None when unknown.
         sex: Keyed token of the recorded sex, or None when unknown.
+        birth_day: Keyed token of the month and day of birth, or None.
+        birth_day_swapped: The same with day and month read the other way
+            round, when both are 12 or less and differ; else None.
+        documents: Exact tokens of the document numbers.
+        documents_near: Their exact and one-deletion tokens.
+        contacts: Exact tokens of the contacts (phones, handles, e-mail).
+        contacts_near: Their exact and one-deletion tokens.
     """
 
     record_id: str
@@ -79,6 +111,13 @@ class EncodedPerson:
     birth_year_window: frozenset[bytes]
     nationality: bytes | None
     sex: bytes | None
+    birth_year_block: frozenset[bytes] = frozenset()
+    birth_day: bytes | None = None
+    birth_day_swapped: bytes | None = None
+    documents: frozenset[bytes] = frozenset()
+    documents_near: frozenset[bytes] = frozenset()
+    contacts: frozenset[bytes] = frozenset()
+    contacts_near: frozenset[bytes] = frozenset()
 
     def name_filter_bytes(self) -> bytes:
         """The name filter as ``NAME_BITS // 8`` big-endian bytes, for storage."""
@@ -116,6 +155,46 @@ def _token(key: bytes, field: bytes, value: str) -> bytes:
     return _mac(key, field, value.encode())[:_TOKEN_BYTES]
 
 
+def common_era_year(year: int) -> int:
+    """A birth year in the Common Era: a Thai Buddhist-Era year (2400 and later) less 543."""
+    return year - _BUDDHIST_ERA if year >= 2400 else year
+
+
+def _window(year: int) -> set[int]:
+    years = set(range(year - YEAR_WINDOW, year + YEAR_WINDOW + 1))
+    swapped = year // 100 * 100 + year % 10 * 10 + year // 10 % 10
+    years.add(swapped)
+    return years
+
+
+def identifier_digits(kind: Literal["document", "contact"], value: str) -> str:
+    """What is compared of a document number or contact: letters and digits, upper case.
+
+    A phone number (only digits, ``+``, spaces, dashes, brackets) keeps its
+    last 8 digits, so that ``+95 9 4501 2345`` and ``09 4501 2345`` agree.
+    """
+    text = "".join(c for c in value.upper() if c.isalnum())
+    if kind == "contact" and text.isdigit() and len(text) > _PHONE_DIGITS:
+        text = text[-_PHONE_DIGITS:]
+    return text
+
+
+def _identifiers(
+    key: bytes, kind: Literal["document", "contact"], values: Iterable[str]
+) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    exact: set[bytes] = set()
+    near: set[bytes] = set()
+    field = kind.encode()
+    for value in values:
+        text = identifier_digits(kind, value)
+        if len(text) < 4:  # too short to tell anyone apart
+            continue
+        exact.add(_token(key, field, text))
+        near.add(_token(key, field, text))
+        near.update(_token(key, field, text[:i] + text[i + 1 :]) for i in range(len(text)))
+    return frozenset(exact), frozenset(near)
+
+
 def encode_person(
     *,
     key: bytes,
@@ -124,6 +203,9 @@ def encode_person(
     birth_year: int | None = None,
     nationality: str | None = None,
     sex: Sex | None = None,
+    birth_date: dt.date | None = None,
+    documents: Iterable[str] = (),
+    contacts: Iterable[str] = (),
 ) -> EncodedPerson:
     """Encode one person for matching.
 
@@ -132,9 +214,13 @@ def encode_person(
             store its key id beside the encodings, as every keyed value is.
         record_id: The caller's id for the record.
         name: The full name as written, in any script.
-        birth_year: The year of birth, when known (an estimate is fine).
+        birth_year: The year of birth, when known (an estimate is fine); a
+            Buddhist-Era year is converted. Ignored when ``birth_date`` is given.
         nationality: ISO 3166-1 alpha-2 code (case-insensitive), when known.
         sex: As recorded, when recorded.
+        birth_date: The full date of birth, when known (its year may be Buddhist-Era).
+        documents: Document numbers (passport, ID, permit), as written.
+        contacts: Phone numbers, messenger handles, e-mail addresses, as written.
 
     Raises:
         ValueError: When ``key`` is not 32 bytes.
@@ -142,17 +228,36 @@ def encode_person(
     if len(key) != KEY_BYTES:
         raise ValueError(f"the matching key must be {KEY_BYTES} bytes")
     window: frozenset[bytes] = frozenset()
-    year_token = None
+    block: frozenset[bytes] = frozenset()
+    year_token = day = swapped = None
+    if birth_date is not None:
+        birth_year = birth_date.year
+        day = _token(key, b"birth-day", f"{birth_date.month:02d}-{birth_date.day:02d}")
+        if birth_date.day <= 12 and birth_date.day != birth_date.month:
+            swapped = _token(key, b"birth-day", f"{birth_date.day:02d}-{birth_date.month:02d}")
     if birth_year is not None:
+        birth_year = common_era_year(birth_year)
         year_token = _token(key, b"birth-year", str(birth_year))
         window = frozenset(_token(key, b"birth-year", str(birth_year + d)) for d in (-1, 0, 1))
+        block = frozenset(_token(key, b"birth-year", str(y)) for y in _window(birth_year))
+    burmese = is_burmese(name, nationality)
+    tokens = normalise_name(name, burmese=burmese)
+    docs, docs_near = _identifiers(key, "document", documents)
+    reach, reach_near = _identifiers(key, "contact", contacts)
     return EncodedPerson(
         record_id=record_id,
-        name_filter=_name_filter(key, normalise_name(name)),
+        name_filter=_name_filter(key, ["".join(tokens)] if burmese and tokens else tokens),
         birth_year=year_token,
         birth_year_window=window,
+        birth_year_block=block,
         nationality=_token(key, b"nationality", nationality.upper()) if nationality else None,
         sex=_token(key, b"sex", sex) if sex else None,
+        birth_day=day,
+        birth_day_swapped=swapped,
+        documents=docs,
+        documents_near=docs_near,
+        contacts=reach,
+        contacts_near=reach_near,
     )
 
 

@@ -22,7 +22,9 @@
    (Chinese titles only at its end), and never the last token.
 6. Phonetic folding (``_fold``), so that transliteration variants of one name
    land on one spelling: ``Nguyen``/``Nguyễn``, ``Thida``/``Theda``,
-   ``Sokha``/``Sokhar``, ``Somchai``/``Somchay``.
+   ``Sokha``/``Sokhar``, ``Somchai``/``Somchay``; but not names that differ
+   in their own script: Burmese ``Htet`` (ထ) and ``Thet`` (သ) stay apart
+   (``burmese``), as do Vietnamese ``Hoa`` and ``Hà``.
 
 The folding is deliberately coarse (voicing, aspiration, vowel quality); the
 Bloom-filter comparison after it tolerates the typos that remain. Tokens stay
@@ -40,7 +42,7 @@ from anyascii import anyascii
 
 from backend.matching._burmese import MYANMAR_RANGE, romanise_burmese, zawgyi_to_unicode
 
-__all__ = ["HONORIFICS", "TRAILING_TITLES", "normalise_name"]
+__all__ = ["HONORIFICS", "TRAILING_TITLES", "is_burmese", "normalise_name"]
 
 #: Titles dropped from the start of a name (after transliteration, lower case).
 #: They say nothing about who a person is, and caseworkers write them
@@ -199,13 +201,21 @@ def _vowel_class(match: re.Match[str]) -> str:
     if kinds == {"a"} or run == "ea":
         return "a"
     if "a" in kinds:
-        return "ai" if run.index("a") == 0 and "i" in kinds else "au" if run[0] == "a" else "a"
+        if run[0] == "a":
+            return "ai" if "i" in kinds else "au"
+        # Vietnamese "oa"/"uo" are a vowel of their own: Hoa is not Hà.
+        return "ua" if run[0] in "ouw" else "a"
     return "i" if kinds == {"i"} else "u"
 
 
-def _fold(token: str) -> str:
+def _fold(token: str, *, burmese: bool = False) -> str:
+    if burmese:
+        # In Burmese romanisation "th" is သ (Thet) and "ht" is ထ (Htet), two
+        # different names; elsewhere (Thai, Khmer) "th" is an aspirated t.
+        token = token.replace("th", "\0")
     for old, new in _DIGRAPHS:
         token = token.replace(old, new)
+    token = token.replace("\0", "q")  # q itself became c above: no clash
     token = _LONE_G.sub("k", token)
     token = _H_BEFORE_NON_VOWEL.sub("", token)
     token = _FINAL_R.sub("", token)
@@ -222,13 +232,24 @@ def _drop_titles(tokens: list[str]) -> list[str]:
     return tokens[start:end]
 
 
-def normalise_name(text: str) -> list[str]:
+def is_burmese(text: str, nationality: str | None = None) -> bool:
+    """Whether a name follows Burmese practice: written in Myanmar script, or of a Myanmar national.
+
+    Burmese names have no family name and their order is part of the name
+    (Kyaw Aung and Aung Kyaw are two people); ``th`` and ``ht`` are two letters.
+    """
+    return (nationality or "").upper() == "MM" or any(_script(c) == "my" for c in text)
+
+
+def normalise_name(text: str, *, burmese: bool = False) -> list[str]:
     """The folded Latin tokens of a personal name, in the order written.
 
     Args:
         text: A name as a caseworker typed it, in any script (Burmese in
             Unicode or Zawgyi, Thai, Khmer, Chinese, Latin with or without
             diacritics), possibly with titles.
+        burmese: Fold by Burmese romanisation (``th`` is not ``ht``); implied
+            when the text has Myanmar letters (see :func:`is_burmese`).
 
     Returns:
         Lower-case ASCII tokens after transliteration, title removal and
@@ -239,6 +260,7 @@ def normalise_name(text: str) -> list[str]:
     """
     text = unicodedata.normalize("NFKC", text)
     if any(_script(c) == "my" for c in text):
+        burmese = True
         text = unicodedata.normalize("NFC", zawgyi_to_unicode(text))
     tokens = [t for w in _transliterate(text) for t in re.findall(r"[a-z]+", w.lower())]
-    return [f for f in (_fold(t) for t in _drop_titles(tokens)) if f]
+    return [f for f in (_fold(t, burmese=burmese) for t in _drop_titles(tokens)) if f]

@@ -75,6 +75,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/duplicates"): frozenset({"coordinator"}),
     ("POST", "/api/v1/duplicates/{proposal_id}/merge"): frozenset({"coordinator"}),
     ("POST", "/api/v1/duplicates/{proposal_id}/dismiss"): frozenset({"coordinator"}),
+    ("POST", "/api/v1/duplicates/{proposal_id}/unmerge"): frozenset({"coordinator"}),
     ("POST", "/api/v1/investigations"): frozenset({"investigator"}),
     ("GET", "/api/v1/investigations"): frozenset({"investigator"}),
     ("GET", "/api/v1/investigations/{investigation_id}"): frozenset({"investigator"}),

@@ -8,7 +8,7 @@ from backend.db.models.coordination import (
     ReferralStep,
     ServiceProvider,
 )
-from backend.db.models.duplicates import DuplicateProposal, PersonEncoding
+from backend.db.models.duplicates import DuplicateProposal, PersonEncoding, PersonEncodingToken
 from backend.db.models.identity import AccessToken, Device, LoginThrottle, User
 from backend.db.models.investigations import (
     ApprovedRecord,
@@ -54,6 +54,7 @@ __all__ = [
     "Operation",
     "OperationMember",
     "PersonEncoding",
+    "PersonEncodingToken",
     "Quarantined",
     "ReachedCase",
     "Record",

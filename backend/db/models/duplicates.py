@@ -32,9 +32,37 @@ class PersonEncoding(Base):
     birth_year_window: Mapped[bytes] = mapped_column(LargeBinary(24))
     nationality: Mapped[bytes | None] = mapped_column(LargeBinary(8))
     sex: Mapped[bytes | None] = mapped_column(LargeBinary(8))
+    #: The tokens of the blocking window (year ± 2, last two digits swapped),
+    #: concatenated; None for encodings made before it (``window`` stands in).
+    birth_year_block: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Keyed tokens of month-day of birth, and of it read the other way round.
+    birth_day: Mapped[bytes | None] = mapped_column(LargeBinary(8))
+    birth_day_swapped: Mapped[bytes | None] = mapped_column(LargeBinary(8))
+    #: Keyed tokens of document numbers and contacts (exact; exact and
+    #: one-deletion), each 8 bytes, concatenated in sorted order.
+    documents: Mapped[bytes | None] = mapped_column(LargeBinary)
+    documents_near: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contacts: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contacts_near: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Stored by sync, not yet compared with its block (``match_pending`` does).
     pending: Mapped[bool] = mapped_column(default=False, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PersonEncodingToken(Base):
+    """One keyed document or contact token of a case's encoding, indexed: blocking by identifier.
+
+    A case is compared with the cases born in its year window, and with every
+    case that shares one of these tokens whatever its year (a passport number
+    joins two records whose years were estimated far apart). The same 8-byte
+    HMAC tokens as ``PersonEncoding.documents_near``/``contacts_near``,
+    replaced with the encoding and deleted with it.
+    """
+
+    __tablename__ = "person_encoding_tokens"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(8), primary_key=True, index=True)
 
 
 class DuplicateProposal(Base):
@@ -60,6 +88,9 @@ class DuplicateProposal(Base):
     birth_year: Mapped[str] = mapped_column(String(12))
     nationality: Mapped[str] = mapped_column(String(12))
     sex: Mapped[str] = mapped_column(String(12))
+    birth_day: Mapped[str] = mapped_column(String(12), default="unknown")
+    documents: Mapped[str] = mapped_column(String(12), default="unknown")
+    contacts: Mapped[str] = mapped_column(String(12), default="unknown")
     #: ``open``, ``merged`` or ``dismissed``.
     status: Mapped[str] = mapped_column(String(12), default="open")
     primary_case_id: Mapped[uuid.UUID | None]

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from litestar import Litestar
 from sqlalchemy import delete, func, select, update
 
 from backend.crypto.keys import activate_master_key, add_master_key
-from backend.db.models import AuditEntry, DuplicateProposal, PersonEncoding, Record
+from backend.db.models import (
+    AuditEntry,
+    DuplicateProposal,
+    PersonEncoding,
+    PersonEncodingToken,
+    Record,
+)
 from backend.db.session import write_transaction
-from backend.duplicates.services import forget_case, match_pending, scan
+from backend.duplicates.services import PROPOSE_AT, forget_case, match_pending, scan
 from backend.errors import Conflict
+from backend.matching import encode_person, name_floor, score_pair
 from backend.rotation.services import retire, rewrap
 from backend.runtime import Runtime
 from tests.backend.sync.support import Field, case_data, field_operation, mutation
@@ -23,15 +33,40 @@ from tests.conftest import Accounts, assert_problem, is_postgres
 
 DUPLICATES = "/api/v1/duplicates"
 
-#: Synthetic people. The first two are one person spelled two ways, in two name orders.
-SOMCHAI = {"given_names": "Zomchai", "family_name": "Fakewattana", "date_of_birth": "1998-04-02"}
+
+def _ids(passport: str, phone: str) -> dict[str, Any]:
+    return {
+        "documents": [{"kind": "passport", "number": passport, "held_by": "employer"}],
+        "contacts": [{"kind": "phone", "value": phone}],
+    }
+
+
+#: Synthetic people. The first two are one person spelled two ways, in two name
+#: orders, with another year and day of birth and another phone, but one passport.
+SOMCHAI = {
+    "given_names": "Zomchai",
+    "family_name": "Fakewattana",
+    "date_of_birth": "1998-04-02",
+    **_ids("ZZ0000001", "+000 555 0101"),
+}
 SOMCHAI_AGAIN = {
     "given_names": "Fakewatana",
     "family_name": "Zomchay",
     "date_of_birth": "1999-01-01",
+    **_ids("ZZ0000001", "+000 555 0202"),
 }
-OTHER = {"given_names": "Quorra", "family_name": "Blimpington", "date_of_birth": "1998-06-06"}
-FAR_YEAR = {"given_names": "Zomchai", "family_name": "Fakewattana", "date_of_birth": "1980-04-02"}
+OTHER = {
+    "given_names": "Quorra",
+    "family_name": "Blimpington",
+    "date_of_birth": "1998-04-02",
+    **_ids("QX7315542", "+000 555 0303"),
+}
+FAR_YEAR = {
+    "given_names": "Zomchai",
+    "family_name": "Fakewattana",
+    "date_of_birth": "1980-04-02",
+    **_ids("LM4408816", "+000 555 0404"),
+}
 
 
 async def _push_case(field: Field, code: str, person: dict[str, Any]) -> uuid.UUID:
@@ -74,17 +109,27 @@ async def test_a_person_screened_twice_is_proposed_once_and_others_are_not(
     await _push_case(field, "AAA-444", FAR_YEAR)  # same name, 18 years apart: another block
 
     found = await _proposals(client, field.coordinator_headers, field.operation_id)
-    assert len(found) == 1, found
+    assert len(found) == 1, [
+        (p["left"]["case_code"], p["right"]["case_code"], p["reasons"]) for p in found
+    ]
     pair = found[0]
     assert {pair["left"]["id"], pair["right"]["id"]} == {str(first), str(again)}
     assert {pair["left"]["case_code"], pair["right"]["case_code"]} == {"AAA-111", "AAA-222"}
     assert pair["status"] == "open" and pair["birth_year"] == "adjacent"
-    assert pair["nationality"] == "same" and 0.8 <= pair["score"] <= 1
+    assert pair["nationality"] == "same" and PROPOSE_AT <= pair["score"] <= 1
+    assert (pair["documents"], pair["contacts"], pair["birth_day"]) == (
+        "same",
+        "different",
+        "different",
+    )
+    # The reasons a coordinator judges: strongest evidence first, unknowns left out.
+    assert pair["reasons"][0].startswith("name:") and pair["reasons"][1] == "documents:same"
+    assert "sex:unknown" not in pair["reasons"] and "birth_day:different" in pair["reasons"]
     # No identity field leaves: no name, no date of birth.
     response = await client.get(
         DUPLICATES, headers=field.coordinator_headers, params={"operation_id": field.operation_id}
     )
-    for secret in ("Zomchai", "Fakewattana", "1998", "1999-01-01"):
+    for secret in ("Zomchai", "Fakewattana", "1998", "1999-01-01", "ZZ0000001", "555"):
         assert secret not in response.text
 
 
@@ -225,6 +270,8 @@ async def test_scan_encodes_older_cases_and_follows_a_key_rotation(
     assert (report.cases, report.unreadable) == (2, 0)
     (pair,) = await _proposals(client, field.coordinator_headers, field.operation_id)
 
+    async with runtime.db.session() as session:
+        before = (await session.get(PersonEncoding, first)).documents  # type: ignore[union-attr]
     path = runtime.settings.effective_key_file
     old = runtime.keyring.active_id
     new = add_master_key(path)
@@ -237,6 +284,10 @@ async def test_scan_encodes_older_cases_and_follows_a_key_rotation(
     async with runtime.db.session() as session:
         keys = set((await session.execute(select(PersonEncoding.master_key_id))).scalars())
     assert keys == {new}
+    async with runtime.db.session() as session:
+        after = (await session.get(PersonEncoding, first)).documents  # type: ignore[union-attr]
+    # The document tokens rotate with the master key, as the name filter does.
+    assert before and after and before != after
     (again,) = await _proposals(client, field.coordinator_headers, field.operation_id)
     assert again["id"] == pair["id"]
 
@@ -275,10 +326,24 @@ async def test_encodings_hold_no_name(
         row = (await session.execute(select(PersonEncoding))).scalar_one()
     raw = b"".join(
         v
-        for v in (row.name_filter, row.birth_year, row.birth_year_window, row.nationality, row.sex)
+        for v in (
+            row.name_filter,
+            row.birth_year,
+            row.birth_year_window,
+            row.birth_year_block,
+            row.nationality,
+            row.sex,
+            row.birth_day,
+            row.birth_day_swapped,
+            row.documents,
+            row.documents_near,
+            row.contacts,
+            row.contacts_near,
+        )
         if v
     )
-    for clear in (b"Zomchai", b"zomchai", b"1998", b"KH"):
+    assert row.birth_day and row.documents and row.contacts_near
+    for clear in (b"Zomchai", b"zomchai", b"1998", b"KH", b"04-02", b"ZZ0000001", b"0101"):
         assert clear not in raw
 
 
@@ -300,11 +365,130 @@ async def test_merge_and_dismiss_at_once_one_wins(client: AsyncClient, accounts:
     assert statuses == [200] + [409] * 7, statuses
 
 
-def test_no_field_weight_raises_a_score() -> None:
-    """``encode_case`` rules pairs out on the name's Dice alone; that is sound only so."""
-    from backend.matching import FIELD_WEIGHTS
+_names = st.sampled_from(["Zomchai Fakewattana", "Zomchay Fakewatana", "Quorra Blimp", "Kyaw Kyaw"])
+_dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(1993, 12, 31)) | st.none()
 
-    assert all(0 < w <= 1.0 for weights in FIELD_WEIGHTS.values() for w in weights.values())
+
+@settings(max_examples=200, deadline=None)
+@given(_names, _names, _dates, _dates, st.sampled_from(["KH", "TH", None]))
+def test_below_the_name_floor_only_a_shared_identifier_can_propose(
+    a: str, b: str, born_a: dt.date | None, born_b: dt.date | None, nationality: str | None
+) -> None:
+    """The matching loop rules a block out on the name alone below ``name_floor``: sound only so."""
+    key = bytes(range(32))
+    left = encode_person(key=key, record_id="a", name=a, birth_date=born_a, sex="male")
+    right = encode_person(
+        key=key, record_id="b", name=b, birth_date=born_b, nationality=nationality, sex="male"
+    )
+    found = score_pair(left, right)
+    if found.score >= PROPOSE_AT:
+        assert found.name_similarity >= name_floor(PROPOSE_AT)
+
+
+async def test_a_shared_passport_proposes_a_name_written_very_differently_and_a_namesake_is_not(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    field = await field_operation(client, accounts)
+    first = await _push_case(field, "MMM-111", {**SOMCHAI, "nationality": "TH"})
+    again = await _push_case(
+        field,
+        "MMM-222",
+        {
+            "given_names": "Somchai",
+            "family_name": None,
+            "date_of_birth": "2541-04-02",  # the Buddhist-Era year of 1998
+            "nationality": "TH",
+            **_ids("ZZ000001", "+000 555 0909"),  # one digit dropped
+        },
+    )
+    await _push_case(
+        field,
+        "MMM-333",
+        {
+            **SOMCHAI,
+            "nationality": "TH",
+            "date_of_birth": "1998-09-20",
+            **_ids("KR5550172", "+000 555 0777"),
+        },
+    )
+    found = await _proposals(client, field.coordinator_headers, field.operation_id)
+    assert [{p["left"]["id"], p["right"]["id"]} for p in found] == [{str(first), str(again)}]
+    assert (found[0]["documents"], found[0]["birth_year"], found[0]["birth_day"]) == (
+        "near",
+        "same",
+        "same",
+    )
+
+
+async def test_a_shared_passport_joins_cases_whose_years_are_far_apart(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    """Outside each other's year window, the indexed identifier tokens still bring them together."""
+    field = await field_operation(client, accounts)
+    first = await _push_case(field, "PPP-111", SOMCHAI)
+    again = await _push_case(field, "PPP-222", {**SOMCHAI, "date_of_birth": "1988-04-02"})
+    await _push_case(field, "PPP-333", {**FAR_YEAR, "date_of_birth": "1988-07-19"})
+    found = await _proposals(client, field.coordinator_headers, field.operation_id)
+    assert [{p["left"]["id"], p["right"]["id"]} for p in found] == [{str(first), str(again)}]
+    assert found[0]["birth_year"] == "different" and found[0]["documents"] == "same"
+    async with runtime.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(PersonEncodingToken)) > 0
+    async with runtime.db.session() as session, session.begin():
+        await forget_case(session, first)
+    async with runtime.db.session() as session:
+        left = await session.scalar(
+            select(func.count())
+            .select_from(PersonEncodingToken)
+            .where(PersonEncodingToken.case_id == first)
+        )
+    assert left == 0
+
+
+async def test_a_merge_can_be_undone_and_the_pair_is_open_again(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
+) -> None:
+    field = await field_operation(client, accounts)
+    await _push_case(field, "NNN-111", SOMCHAI)
+    again = await _push_case(field, "NNN-222", SOMCHAI_AGAIN)
+    (pair,) = await _proposals(client, field.coordinator_headers, field.operation_id)
+    url = f"{DUPLICATES}/{pair['id']}"
+    headers = field.coordinator_headers
+    assert_problem(await client.post(f"{url}/unmerge", headers=headers), 409, "conflict")
+    merged = await client.post(
+        f"{url}/merge", headers=headers, json={"primary_case_id": str(again)}
+    )
+    assert merged.status_code == 200, merged.text
+
+    outsider = await accounts.create("coordinator")
+    refused = await client.post(f"{url}/unmerge", headers=await accounts.headers(outsider))
+    assert_problem(refused, 404, "not-found")
+    undone = await client.post(f"{url}/unmerge", headers=headers)
+    assert undone.status_code == 200, undone.text
+    body = undone.json()
+    assert (body["status"], body["primary_case_id"], body["decided_at"]) == ("open", None, None)
+    (listed,) = await _proposals(client, headers, field.operation_id)
+    assert listed["id"] == pair["id"] and listed["status"] == "open"
+    assert_problem(await client.post(f"{url}/unmerge", headers=headers), 409, "conflict")
+    # Decided again, as any open pair.
+    dismissed = await client.post(f"{url}/dismiss", headers=headers)
+    assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
+    async with runtime.db.session() as session:
+        actions = list(
+            (
+                await session.execute(
+                    select(AuditEntry.action)
+                    .where(AuditEntry.object_id == pair["id"])
+                    .order_by(AuditEntry.seq)
+                )
+            ).scalars()
+        )
+    # The outsider's refusal is audited too, under the same action.
+    assert actions == [
+        "duplicate.merge",
+        "duplicate.unmerge",
+        "duplicate.unmerge",
+        "duplicate.dismiss",
+    ]
 
 
 @pytest.mark.skipif(not is_postgres(), reason="concurrent pushes need PostgreSQL")

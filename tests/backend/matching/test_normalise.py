@@ -6,6 +6,7 @@ import pytest
 
 from backend.matching import normalise_name
 from backend.matching._burmese import is_zawgyi, zawgyi_to_unicode
+from backend.matching.normalise import is_burmese
 
 SAME_PERSON = [
     # (script, one spelling, another)
@@ -80,3 +81,28 @@ def test_thai_names_are_romanised_by_syllable_without_the_whole_word_dictionary(
         "srisuk",
     ]
     assert pythainlp.tokenize.word_dict_trie.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "burmese"),
+    [
+        ("ထက်", "သက်", False),  # Htet and Thet: two Burmese letters, two names
+        ("Htet Aung", "Thet Aung", True),
+        ("Hoa", "Hà", False),  # Vietnamese: two names, not two spellings
+        ("Nguyễn Thị Hoa", "Nguyen Thi Ha", False),
+    ],
+)
+def test_names_different_in_their_own_script_stay_different(a: str, b: str, burmese: bool) -> None:
+    assert normalise_name(a, burmese=burmese) != normalise_name(b, burmese=burmese)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("ထက်", "Htet"), ("သက်", "Thet"), ("ထွန်း", "Tun"), ("ထွန်း", "Htun")]
+)
+def test_burmese_script_and_its_latin_spellings_still_agree(a: str, b: str) -> None:
+    assert normalise_name(a) == normalise_name(b, burmese=True)
+
+
+def test_burmese_practice_is_the_script_or_the_nationality() -> None:
+    assert is_burmese("Kyaw", "mm") and is_burmese("ကျော်", None)
+    assert not is_burmese("Kyaw", "TH") and not is_burmese("Kyaw", None)

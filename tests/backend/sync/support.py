@@ -9,7 +9,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from tests.conftest import Accounts
+from tests.conftest import Account, Accounts
 
 PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
@@ -150,6 +150,8 @@ class Field:
     coordinator: Device
     caseworker: Device
     coordinator_headers: dict[str, str]
+    #: The coordinator's account (to sign in again, say after a master key is destroyed).
+    coordinator_account: Account | None = None
 
 
 async def field_operation(client: AsyncClient, accounts: Accounts) -> Field:
@@ -174,4 +176,5 @@ async def field_operation(client: AsyncClient, accounts: Accounts) -> Field:
         coordinator=Device(client, coordinator_device, coord, coordinator.id),
         caseworker=Device(client, phone, worker_headers, worker.id),
         coordinator_headers=coord,
+        coordinator_account=coordinator,
     )
