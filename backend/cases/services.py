@@ -111,6 +111,13 @@ class CaseService:
         self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
     ) -> list[CaseLine]:
         """The caller's cases, most urgent first, filtered; the search is audited."""
+        page, _ = await self.triage_counted(principal, where, limit=limit, offset=offset)
+        return page
+
+    async def triage_counted(
+        self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
+    ) -> tuple[list[CaseLine], int]:
+        """One page of :meth:`triage`, and how many cases match in all."""
         scope = await self._scope(principal, where.operation_id)
         lines = self.triage_lines(await self.cases.triage_records(scope))
         tag = nationality_tag(self.runtime, where.nationality) if where.nationality else None
@@ -129,7 +136,7 @@ class CaseService:
                 },
             )
         )
-        return page
+        return page, len(chosen)
 
     @staticmethod
     def _matches(
