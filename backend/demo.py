@@ -17,6 +17,7 @@ that the skip logic shows, so every answer set is valid.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import secrets
 import uuid
@@ -64,6 +65,51 @@ PEOPLE: dict[str, tuple[str, str]] = {
 }
 SCREENING_LOCALES = {"fil": "fil", "th": "en", "my": "my", "km": "km", "zh-Hans": "zh-Hans"}
 _CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+#: Chains of the demo's wallets, most common first (Tron carries most USDT in compounds).
+WALLET_CHAINS = ("tron", "tron", "tron", "ethereum", "bitcoin")
+#: Perpetrators' wallets shared by many cases, and one exchange deposit address (a hub).
+SHARED_WALLETS = 10
+
+
+def _base58check(payload: bytes) -> str:
+    raw = payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+    number = int.from_bytes(raw, "big")
+    out = ""
+    while number:
+        number, rest = divmod(number, 58)
+        out = _BASE58[rest] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
+def synthetic_wallet(seed: str, chain: str) -> str:
+    """A checksum-valid address on ``chain`` made from ``seed``: synthetic, owned by nobody."""
+    body = hashlib.sha256(f"lantern-demo/{seed}".encode()).digest()[:20]
+    if chain == "tron":
+        return _base58check(b"\x41" + body)
+    if chain == "bitcoin":
+        return _base58check(b"\x00" + body)
+    return "0x" + body.hex()  # EVM, all lower case (no checksum claimed)
+
+
+def synthetic_txid(seed: str) -> str:
+    """A 64-hex transaction id made from ``seed``."""
+    return hashlib.sha256(f"lantern-demo-tx/{seed}".encode()).hexdigest()
+
+
+def _wallet(rng: random.Random, tag: str) -> tuple[str, str, str]:
+    """(address, chain, role): a shared perpetrator's wallet, the hub, or the case's own find."""
+    draw = rng.random()
+    if draw < 0.12:
+        return synthetic_wallet(f"{tag}/hub", "tron"), "tron", "scam_collection"
+    if draw < 0.6:
+        n = rng.randrange(SHARED_WALLETS)
+        chain = WALLET_CHAINS[n % len(WALLET_CHAINS)]
+        role = "paid_to_perpetrator" if n % 2 else "scam_collection"
+        return synthetic_wallet(f"{tag}/perpetrator/{n}", chain), chain, role
+    chain = rng.choice(WALLET_CHAINS)
+    role = rng.choice(("paid_to_perpetrator", "wage_source", "victim_own", "unknown"))
+    return synthetic_wallet(f"{tag}/single/{rng.random()}", chain), chain, role
 
 
 def fake_name(rng: random.Random, script: str, parts: int = 2) -> str:
@@ -153,6 +199,7 @@ def synthetic_case(
     disclosures: int = 2,
     answers: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
+    wallet_tag: str = "demo",
 ) -> list[dict[str, Any]]:
     """A case and its records as mutations, case first (all invented)."""
     script = script or rng.choice(tuple(SYLLABLES))
@@ -220,25 +267,21 @@ def synthetic_case(
         )
     )
     for n in range(disclosures):
-        kind = ("wallet", "recruiter", "payment", "transaction")[n % 4]
-        raw = {
-            "wallet": f"TDEMO{secrets.token_hex(15)}",
-            "recruiter": f"@demo_recruiter_{rng.randint(100, 999)}",
-            "payment": f"DEMO-BANK {rng.randint(10**7, 10**8 - 1)}",
-            "transaction": f"demo{secrets.token_hex(30)}",
-        }[kind]
-        out.append(
-            mutation(
-                "disclosure",
-                uuid.uuid4(),
-                {
-                    "case_id": cid,
-                    "kind": kind,
-                    "role": rng.choice(("paid_to_perpetrator", "scam_collection", "unknown")),
-                    "raw": raw,
-                },
-            )
-        )
+        kind = ("wallet", "recruiter", "wallet", "transaction")[n % 4]
+        data: dict[str, Any] = {"case_id": cid, "kind": kind}
+        if kind == "wallet":
+            address, chain, role = _wallet(rng, wallet_tag)
+            data.update(raw=address, chain=chain, role=role)
+            if rng.random() < 0.5:
+                asset = "USDT" if chain in {"tron", "ethereum"} else "BTC"
+                amount = rng.choice(("150", "480.5", "1200", "3000", "0.015"))
+                data.update(asset=asset, amount=amount, direction="sent")
+        elif kind == "transaction":
+            data.update(raw=synthetic_txid(f"{wallet_tag}/{cid}/{n}"), chain="tron")
+            data["role"] = "paid_to_perpetrator"
+        else:
+            data.update(raw=f"@demo_recruiter_{rng.randint(100, 999)}", role="unknown")
+        out.append(mutation("disclosure", uuid.uuid4(), data))
     services = ("shelter", "medical", "legal_aid", "embassy", "repatriation", "psychosocial")
     for service in rng.sample(services, referrals):
         out.append(
@@ -277,6 +320,8 @@ class DemoResult:
     cases: int = 0
     records: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
+    #: An address many cases named (an investigator's first lookup).
+    hub: str = ""
 
 
 def _batches(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -301,8 +346,11 @@ async def seed_demo(
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     tag = secrets.token_hex(2)
     instrument = runtime.instruments.get(*INSTRUMENT)
-    plans = [("coordinator", Role.COORDINATOR)] + [
-        (f"caseworker{n + 1}", Role.CASEWORKER) for n in range(caseworkers)
+    plans = [
+        ("coordinator", Role.COORDINATOR),
+        *[(f"caseworker{n + 1}", Role.CASEWORKER) for n in range(caseworkers)],
+        ("investigator", Role.INVESTIGATOR),
+        ("admin", Role.ADMIN),
     ]
     users: list[DemoUser] = []
     for name, role in plans:
@@ -332,7 +380,8 @@ async def seed_demo(
         )
         signed.raise_for_status()
         user.token = str(signed.json()["access_token"])
-    coordinator, workers = users[0], users[1:]
+    coordinator = users[0]
+    workers = [user for user in users if user.role == Role.CASEWORKER]
     coord_headers = {"Authorization": f"Bearer {coordinator.token}"}
     name = f"Operation Demo {tag.upper()} (synthetic)"
     created = await client.post(
@@ -349,7 +398,12 @@ async def seed_demo(
             json={"user_id": str(worker.user_id)},
         )
         added.raise_for_status()
-    result = DemoResult(operation_id=operation_id, operation_name=name, users=users)
+    result = DemoResult(
+        operation_id=operation_id,
+        operation_name=name,
+        users=users,
+        hub=synthetic_wallet(f"{tag}/hub", "tron"),
+    )
     pushers = workers or [coordinator]
     queues: dict[int, list[dict[str, Any]]] = {n: [] for n in range(len(pushers))}
     purposes = ("services", "aggregate_statistics", "financial_investigation")
@@ -362,6 +416,7 @@ async def seed_demo(
             referrals=rng.choice((0, 0, 1, 2)),
             consents=consents,
             disclosures=rng.choice((1, 2, 2, 3)),
+            wallet_tag=tag,
         )
     result.cases = cases
     for n, pusher in enumerate(pushers):
