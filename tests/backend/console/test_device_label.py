@@ -44,5 +44,5 @@ async def test_a_bad_label_is_a_422_problem_and_registers_nothing(
             "device_label": label,
         },
     )
-    body = assert_problem(answer, 422, "validation-failed")
+    body = assert_problem(answer, 422, "validation")
     assert label not in str(body) or not label
