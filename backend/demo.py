@@ -65,6 +65,8 @@ PEOPLE: dict[str, tuple[str, str]] = {
 }
 SCREENING_LOCALES = {"fil": "fil", "th": "en", "my": "my", "km": "km", "zh-Hans": "zh-Hans"}
 _CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: Observers' age items: answered as the person's age says.
+_AGE_OBSERVED = frozenset({"observed_age", "child_handover", "age_estimate"})
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 #: Chains of the demo's wallets, most common first (Tron carries most USDT in compounds).
 WALLET_CHAINS = ("tron", "tron", "tron", "ethereum", "bitcoin")
@@ -127,13 +129,21 @@ def _case_code(rng: random.Random) -> str:
 
 
 def screening_answers(
-    instrument: Instrument, rng: random.Random, *, limit: int = 40
+    instrument: Instrument,
+    rng: random.Random,
+    *,
+    limit: int = 40,
+    yes_rates: dict[str, float] | None = None,
+    age: int | None = None,
+    born: dt.date | None = None,
 ) -> dict[str, Any]:
     """A valid answer set in JSON form: at most ``limit`` answers to items the skip logic shows.
 
     Items are visited in order and answered only when shown given the answers
     so far, so no answer is ever hidden. About one in twenty is skipped as
-    ``dont_know``.
+    ``dont_know``. ``yes_rates`` (per section) sets how often a yes/no item
+    evidences its indicator (a reverse-keyed item is then answered "no");
+    ``age`` and ``born`` are the person's, where the instrument asks them.
     """
     given: dict[str, Answer] = {}
     out: dict[str, Any] = {}
@@ -147,19 +157,46 @@ def screening_answers(
             out[item.id] = {"skipped": "dont_know"}
             continue
         value: Any
-        if item.type == "yes_no":
+        quiet = yes_rates is not None and rng.random() >= yes_rates.get(item.section, 0.1)
+        if yes_rates is not None and age is not None and item.id in _AGE_OBSERVED:
+            # What a caseworker observes agrees with the age the person gave.
+            child = age < 18
+            if item.type == "single_choice":
+                seen: Any = "under_18" if child else "adult"
+            else:
+                seen = "yes" if child else "no"
+            given[item.id] = Answer(value=seen)
+            out[item.id] = {"value": seen}
+            continue
+        if quiet and item.type == "single_choice":
+            given[item.id] = Answer(skipped="dont_know")
+            out[item.id] = {"skipped": "dont_know"}
+            continue
+        if quiet and item.type == "multiple_choice":
+            given[item.id] = Answer(value=[])
+            out[item.id] = {"value": []}
+            continue
+        if item.type == "yes_no" and yes_rates is not None:
+            evidences = rng.random() < yes_rates.get(item.section, 0.1)
+            value = "yes" if evidences != bool(item.reverse_keyed) else "no"
+        elif item.type == "yes_no":
             value = rng.choice(("yes", "no", "no"))
         elif item.type == "single_choice":
             value = rng.choice(item.options).value
         elif item.type == "multiple_choice":
             options = [o.value for o in item.options]
-            value = rng.sample(options, rng.randint(0, min(2, len(options))))
+            most = min(2, len(options)) if yes_rates is None else 1
+            value = rng.sample(options, rng.randint(0, most))
         elif item.type == "number":
             low = int(item.min or 0)
             high = int(item.max if item.max is not None else 100)
             if item.id == "age_years":
                 low, high = 15, 45
             value = rng.randint(low, min(high, low + 16))
+            if item.id == "age_years" and age is not None:
+                value = age
+        elif item.type == "date" and born is not None:
+            value = born.isoformat()
         elif item.type == "date":
             value = f"{rng.randint(1975, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         elif item.type == "free_text":
@@ -188,6 +225,15 @@ def _iso(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
+def _profile(rng: random.Random) -> dict[str, float]:
+    """How often each section's answers evidence an indicator, for one invented person."""
+    level = rng.choice((0.0, 0.03, 0.15, 0.5))
+    rates = dict.fromkeys(("journey", "the_place", "the_work", "money", "threats"), level)
+    rates["right_now"] = 0.25 if rng.random() < 0.12 else 0.0
+    rates.update(about_you=0.1, next_steps=0.3)
+    return rates
+
+
 def synthetic_case(
     rng: random.Random,
     operation_id: str,
@@ -200,8 +246,13 @@ def synthetic_case(
     answers: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
     wallet_tag: str = "demo",
+    realistic: bool = False,
 ) -> list[dict[str, Any]]:
-    """A case and its records as mutations, case first (all invented)."""
+    """A case and its records as mutations, case first (all invented).
+
+    ``realistic``: a mix like a raid's (a few children, a few with immediate
+    needs, bands from little to strong evidence), with the age answered as born.
+    """
     script = script or rng.choice(tuple(SYLLABLES))
     language, nationality = PEOPLE[script]
     now = now or dt.datetime.now(dt.UTC)
@@ -209,6 +260,12 @@ def synthetic_case(
     case_id = uuid.uuid4()
     cid = str(case_id)
     born = dt.date(rng.randint(1975, 2008), rng.randint(1, 12), rng.randint(1, 28))
+    if realistic and answers is None:
+        age = rng.randint(14, 17) if rng.random() < 0.08 else rng.randint(18, 45)
+        born = now.date() - dt.timedelta(days=age * 365 + rng.randint(20, 340))
+        answers = screening_answers(
+            instrument, rng, limit=80, yes_rates=_profile(rng), age=age, born=born
+        )
     out = [
         mutation(
             "case",
@@ -417,6 +474,7 @@ async def seed_demo(
             consents=consents,
             disclosures=rng.choice((1, 2, 2, 3)),
             wallet_tag=tag,
+            realistic=True,
         )
     result.cases = cases
     for n, pusher in enumerate(pushers):

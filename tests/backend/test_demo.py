@@ -85,3 +85,19 @@ async def test_the_demo_makes_every_role_and_wallets_an_investigator_finds(
         "/api/v1/addresses/normalize", headers=headers, json={"address": result.hub}
     )
     assert normalised.status_code == 200
+
+
+async def test_the_demo_mixes_bands_and_flags_the_way_a_raid_does(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    result = await seed_demo(runtime, client, cases=80, caseworkers=1, seed=21)
+    headers = {"Authorization": f"Bearer {result.users[0].token}"}
+    answer = await client.get("/api/v1/cases", headers=headers, params={"limit": 500})
+    lines = answer.json()
+    assert len(lines) == 80
+    bands = Counter(line["band"] for line in lines)
+    assert len(bands) >= 3, bands  # not every case strong
+    needs = sum("immediate_needs" in line["flags"] for line in lines)
+    assert 0 < needs < 40, needs
+    for line in lines:  # the child flag only on children
+        assert ("child" in line["flags"]) == (line["age_group"] == "child"), line
