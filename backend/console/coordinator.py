@@ -20,11 +20,15 @@ from backend.cases.services import CaseFilter, CaseService
 from backend.console.glue import CONSOLE_PATH, page, redirect
 from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
+from backend.directory.schemas import ServiceKind
+from backend.directory.services import ProviderService
 from backend.erasure.schemas import ErasureReason
 from backend.erasure.services import ErasureService
 from backend.errors import FieldError, ValidationFailed
 from backend.i18n import N_
 from backend.operations.services import OperationService
+from backend.referrals.services import NEXT
+from backend.transfers.services import TransferService
 
 __all__ = ["HANDLERS", "PAGE_SIZE"]
 
@@ -46,6 +50,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 PURPOSES = ("triage", "referral", "follow_up", "review")
 ERASURE_REASONS: tuple[str, ...] = get_args(ErasureReason)
+SERVICES: tuple[str, ...] = get_args(ServiceKind)
 #: Labels of the codes shown in the console (translated where shown).
 LABELS = {
     "strong_indicators": N_("Strong indicators"),
@@ -153,6 +158,11 @@ async def case(
     if purpose not in PURPOSES:
         raise _invalid("purpose", f"one of {', '.join(PURPOSES)}")
     detail = await CaseService(db_session, runtime).open(principal, case_id, purpose=purpose)
+    own = str(detail.case.data.get("operation_id", ""))
+    destinations = await TransferService(db_session, runtime).destinations()
+    providers = await ProviderService(db_session, runtime).search(
+        country=None, kind=None, active=True, limit=200, offset=0
+    )
     return page(
         request,
         "case.html",
@@ -161,6 +171,11 @@ async def case(
         labels=LABELS,
         reasons=ERASURE_REASONS,
         purpose=purpose,
+        services=SERVICES,
+        providers=providers,
+        next_steps={status: sorted(steps) for status, steps in NEXT.items()},
+        destinations=[d for d in destinations if str(d.id) != own],
+        done=request.query_params.get("done", ""),
     )
 
 

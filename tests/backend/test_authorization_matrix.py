@@ -64,6 +64,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/referrals/{referral_id}/package"): frozenset({"coordinator"}),
     ("POST", "/api/v1/cases/{case_id}/transfers"): frozenset({"coordinator"}),
     ("GET", "/api/v1/transfers"): frozenset({"coordinator"}),
+    ("GET", "/api/v1/transfers/destinations"): frozenset({"coordinator"}),
     ("POST", "/api/v1/transfers/{transfer_id}/accept"): frozenset({"coordinator"}),
     ("POST", "/api/v1/transfers/{transfer_id}/decline"): frozenset({"coordinator"}),
     ("GET", "/api/v1/operations/{operation_id}/summary"): frozenset({"coordinator"}),

@@ -54,7 +54,13 @@ def test_every_console_page_admits_exactly_the_roles_of_its_api_twin(app: Litest
 
 def _url(path: str) -> str:
     path = re.sub(r"\{\w+:uuid\}", lambda _: str(uuid.uuid4()), path)
-    return path.replace("{action:str}", "disable").replace("{export_format:str}", "links.csv")
+    for name, value in (
+        ("action", "disable"),
+        ("export_format", "links.csv"),
+        ("decision", "accept"),
+    ):
+        path = path.replace(f"{{{name}:str}}", value)
+    return path
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
