@@ -379,6 +379,8 @@ class DemoResult:
     statuses: Counter[str] = field(default_factory=Counter)
     #: An address many cases named (an investigator's first lookup).
     hub: str = ""
+    #: Every operation made, the first one being ``operation_id``.
+    operation_ids: list[str] = field(default_factory=list)
 
 
 def _batches(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -441,25 +443,32 @@ async def seed_demo(
     workers = [user for user in users if user.role == Role.CASEWORKER]
     coord_headers = {"Authorization": f"Bearer {coordinator.token}"}
     name = f"Operation Demo {tag.upper()} (synthetic)"
-    created = await client.post(
-        "/api/v1/operations",
-        headers=coord_headers,
-        json={"name": name, "country": "KH", "site": "Fakeville Tower (synthetic)"},
-    )
-    created.raise_for_status()
-    operation_id = str(created.json()["id"])
-    for worker in workers:
-        added = await client.post(
-            f"/api/v1/operations/{operation_id}/members",
+    operation_ids: list[str] = []
+    for title, country, site in (
+        (name, "KH", "Fakeville Tower (synthetic)"),
+        (f"Operation Demo {tag.upper()} Harbour (synthetic)", "MM", "Nowhere Pier (synthetic)"),
+    ):
+        created = await client.post(
+            "/api/v1/operations",
             headers=coord_headers,
-            json={"user_id": str(worker.user_id)},
+            json={"name": title, "country": country, "site": site},
         )
-        added.raise_for_status()
+        created.raise_for_status()
+        operation_ids.append(str(created.json()["id"]))
+        for worker in workers:
+            added = await client.post(
+                f"/api/v1/operations/{operation_ids[-1]}/members",
+                headers=coord_headers,
+                json={"user_id": str(worker.user_id)},
+            )
+            added.raise_for_status()
+    operation_id = operation_ids[0]
     result = DemoResult(
         operation_id=operation_id,
         operation_name=name,
         users=users,
         hub=synthetic_wallet(f"{tag}/hub", "tron"),
+        operation_ids=operation_ids,
     )
     pushers = workers or [coordinator]
     queues: dict[int, list[dict[str, Any]]] = {n: [] for n in range(len(pushers))}
@@ -468,7 +477,7 @@ async def seed_demo(
         consents = purposes[: rng.randint(1, len(purposes))]
         queues[n % len(pushers)] += synthetic_case(
             rng,
-            operation_id,
+            operation_ids[1] if rng.random() < 0.3 else operation_id,
             instrument,
             referrals=rng.choice((0, 0, 1, 2)),
             consents=consents,

@@ -43,7 +43,7 @@ def test_a_wrong_password_is_refused_in_the_page(
     drive(flow)
 
 
-def test_coordinator_triage_then_case(
+def test_coordinator_triage_case_referral_transfer(
     drive: Callable[[Callable[[Any], None]], None], live: Live
 ) -> None:
     def flow(page: Any) -> None:
@@ -66,6 +66,23 @@ def test_coordinator_triage_then_case(
         assert page.get_by_role("heading", name="Person").is_visible()
         assert page.get_by_role("heading", name="Screenings").is_visible()
         shoot(page, "case")
+        page.get_by_label("Service", exact=True).select_option("shelter")
+        page.get_by_role("button", name="Propose the referral").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("status").first.inner_text() == "Done."
+        page.get_by_role("button", name=re.compile(r"^Move to: accepted")).first.click()
+        page.wait_for_load_state()
+        assert "done=moved" in page.url
+        page.get_by_label("Receiving operation").select_option(index=1)
+        page.get_by_role("button", name="Offer the case").click()
+        page.wait_for_load_state()
+        assert "done=transfer" in page.url
+        page.get_by_role("link", name="Transfers").click()
+        page.wait_for_load_state()
+        shoot(page, "transfers")
+        page.get_by_role("button", name="Accept").first.click()
+        page.wait_for_load_state()
+        assert page.get_by_text("No pending transfer.").is_visible()
 
     drive(flow)
 
