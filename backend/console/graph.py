@@ -126,7 +126,7 @@ async def cluster(
         chain,
         address,
         rule=HubRule(),
-        max_nodes=budget,  # type: ignore[arg-type]
+        max_nodes=budget,
     )
     link = f"/console/investigations/{investigation_id}/cluster"
     bigger = [b for b in BUDGETS if b > budget]
