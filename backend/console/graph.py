@@ -138,7 +138,9 @@ async def cluster(
         drawing=draw(expansion, start=address, link=link),
         chain=chain,
         address=address,
-        more=f"{link}?chain={chain}&address={address}&max={bigger[0]}" if bigger else None,
+        more=f"{link}?chain={chain}&address={address}&max={bigger[0]}"
+        if bigger and expansion.truncated
+        else None,
     )
 
 

@@ -139,7 +139,7 @@ def test_a_caseworker_sees_only_what_a_caseworker_may(
     drive(flow)
 
 
-def test_investigator_opens_an_investigation_looks_up_and_exports(
+def test_investigator_lookup_cluster_export(
     drive: Callable[[Callable[[Any], None]], None], live: Live
 ) -> None:
     def flow(page: Any) -> None:
@@ -155,6 +155,13 @@ def test_investigator_opens_an_investigation_looks_up_and_exports(
         page.wait_for_load_state()
         assert re.search(r"Named by \d+ cases", page.locator("#case-count").inner_text())
         shoot(page, "lookup")
+        page.get_by_role("link", name="Draw its cluster").click()
+        page.wait_for_load_state()
+        assert page.locator("svg.graph").is_visible()
+        assert re.search(r"\d+ addresses, \d+ cases", page.locator("#cluster-size").inner_text())
+        shoot(page, "cluster")
+        page.get_by_role("link", name="Compound payments (test)").click()
+        page.wait_for_load_state()
         with page.expect_download() as download:
             page.get_by_role("link", name="Download CSV").click()
         assert download.value.suggested_filename == "links.csv"
