@@ -6,7 +6,15 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from backend.console import admin, casework, coordinator, graph, investigator, pages
+from backend.console import (
+    admin,
+    casework,
+    coordinator,
+    graph,
+    investigator,
+    operations,
+    pages,
+)
 from backend.console.glue import CONSOLE_PATH, STATIC, ConsoleSession, console_error
 from backend.errors import LanternError
 
@@ -29,6 +37,7 @@ def console_routes() -> list[ControllerRouterHandler]:
             *admin.HANDLERS,
             *investigator.HANDLERS,
             *graph.HANDLERS,
+            *operations.HANDLERS,
         ],
         middleware=[ConsoleSession],
         exception_handlers={LanternError: console_error},
