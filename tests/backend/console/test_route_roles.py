@@ -57,7 +57,7 @@ def _url(path: str) -> str:
     for name, value in (
         ("action", "disable"),
         ("export_format", "links.csv"),
-        ("decision", "accept"),
+        ("decision", "dismiss"),
     ):
         path = path.replace(f"{{{name}:str}}", value)
     return path
