@@ -166,4 +166,49 @@ async def hubs(
     return page(request, "hubs.html", investigation=one, hubs=found, clusters=groups, rule=rule)
 
 
-HANDLERS = [cluster, hubs]
+@get(
+    "/investigations/{investigation_id:uuid}/search",
+    guards=[INVESTIGATOR],
+    opt={**READS, "api": ("GET", _API_ONE + "/addresses")},
+    name="console.partial_search",
+)
+async def partial_search(
+    request: Request[Any, Any, Any],
+    investigation_id: FromPath[uuid.UUID],
+    principal: CurrentPrincipal,
+    db_session: DbSession,
+    runtime: RuntimeDep,
+) -> Template:
+    """Full addresses on a chain that start and end as a victim recalled them."""
+    service = InvestigationService(db_session, runtime)
+    one = await service.one(principal, investigation_id)
+    chain = request.query_params.get("chain") or ""
+    prefix = (request.query_params.get("prefix") or "").strip()[:64]
+    suffix = (request.query_params.get("suffix") or "").strip()[:64]
+    hits = None
+    if chain or prefix or suffix:
+        if chain not in CHAINS:
+            raise ValidationFailed(
+                errors=[FieldError(field="chain", reason="a chain id", location="query")]
+            )
+        hits = await service.search(
+            principal,
+            investigation_id,
+            chain,
+            prefix=prefix,
+            suffix=suffix,
+            limit=100,
+        )
+    return page(
+        request,
+        "search.html",
+        investigation=one,
+        chains=CHAINS,
+        chain=chain,
+        prefix=prefix,
+        suffix=suffix,
+        hits=hits,
+    )
+
+
+HANDLERS = [cluster, hubs, partial_search]

@@ -88,3 +88,21 @@ async def test_another_investigators_investigation_is_not_found(
     await console_sign_in(client, await accounts.create("investigator"))
     assert (await client.get(base, params={"address": SHARED})).status_code == 404
     assert (await client.get(f"{base}/exports/links.csv")).status_code == 404
+
+
+async def test_partial_search_finds_the_full_address(
+    client: AsyncClient, accounts: Accounts
+) -> None:
+    base = await _investigation(client, accounts)
+    found = await client.get(
+        f"{base}/search", params={"chain": "tron", "prefix": SHARED[:5], "suffix": SHARED[-4:]}
+    )
+    assert found.status_code == 200, found.text
+    assert SHARED in found.text
+    for params in (
+        {"chain": "nochain", "prefix": "T"},
+        {"chain": "tron", "prefix": "T<>\u0000"},
+        {"chain": "tron", "prefix": "Tzz", "suffix": "0OIl"},
+    ):
+        refused = await client.get(f"{base}/search", params=params)
+        assert refused.status_code == 422, (params, refused.status_code)
