@@ -230,3 +230,23 @@ async def test_the_language_switch_translates_and_localises(
 
 def test_csrf_tokens_differ_per_session(runtime: Runtime) -> None:
     assert csrf_token(runtime, "lt1_a") != csrf_token(runtime, "lt1_b")
+
+
+def test_every_console_text_is_in_the_catalogue_template() -> None:
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from backend.i18n.catalogs import LOCALES_DIR
+
+    with (LOCALES_DIR / "lantern.pot").open("rb") as fh:
+        known = {m.id for m in read_po(fh) if m.id}
+    found = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            str(TEMPLATES),
+            method_map=[("**.html", "jinja2.ext:babel_extract")],
+            keywords={"_": None},
+        )
+    }
+    assert len(found) > 100
+    assert found <= known, sorted(found - known)[:10]  # run `make locales`
