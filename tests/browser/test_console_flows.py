@@ -18,6 +18,14 @@ def test_sign_in_and_sign_out(drive: Callable[[Callable[[Any], None]], None], li
         shoot(page, "login")
         sign_in(page, live.user("admin"))
         assert page.url.endswith("/console/admin/users")
+        page.get_by_label("Language").select_option("th")
+        page.get_by_role("button", name="Change language").click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "th"
+        shoot(page, "users-thai")
+        page.get_by_label("ภาษา").select_option("en")
+        page.get_by_role("button", name="เปลี่ยนภาษา").click()
+        page.wait_for_load_state()
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_load_state()
         assert "/console/login" in page.url

@@ -250,3 +250,15 @@ def test_every_console_text_is_in_the_catalogue_template() -> None:
     }
     assert len(found) > 100
     assert found <= known, sorted(found - known)[:10]  # run `make locales`
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+def test_every_form_control_has_a_label(template: str) -> None:
+    text = (Path(TEMPLATES) / template).read_text()
+    labelled = set(re.findall(r'<label for="([^"]+)"', text))
+    for control in re.findall(r"<(?:input|select|textarea)\b[^>]*>", text):
+        if 'type="hidden"' in control:
+            continue
+        found = re.search(r'id="([^"]+)"', control)
+        assert found, control
+        assert found.group(1) in labelled, control
