@@ -16,6 +16,7 @@ from backend.console import (
     investigator,
     operations,
     pages,
+    review,
 )
 from backend.console.glue import CONSOLE_PATH, STATIC, ConsoleSession, console_error
 from backend.errors import LanternError
@@ -42,6 +43,7 @@ def console_routes() -> list[ControllerRouterHandler]:
             *operations.HANDLERS,
             *duplicates.HANDLERS,
             *disclosures.HANDLERS,
+            *review.HANDLERS,
         ],
         middleware=[ConsoleSession],
         exception_handlers={LanternError: console_error},
