@@ -15,7 +15,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -214,7 +213,8 @@ def page(
         "principal": user if isinstance(user, Principal) else None,
         "csrf": csrf_token(runtime, token) if token else "",
         "fmt": Formats(language),
-        "here": quote(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
+        # Where the language switch returns to (autoescaped in the form; checked there).
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     base.update(context)
     return Template(template_name=name, context=base, status_code=status)

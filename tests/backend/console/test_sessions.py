@@ -224,6 +224,13 @@ async def test_the_language_switch_translates_and_localises(
     assert '<html lang="th">' in page.text
     thai = runtime.catalogs.translator("th")
     assert thai("Sign out") != "Sign out" and thai("Sign out") in page.text
+    back = await client.get("/console/admin/users", params={"role": "admin"})
+    here = re.search(r'name="next" value="([^"]+)"', back.text)
+    assert here and here.group(1) == "/console/admin/users?role=admin"
+    returned = await client.get(
+        "/console/language", params={"lang": "en", "next": "/console/admin/users?role=admin"}
+    )
+    assert returned.headers["location"] == "/console/admin/users?role=admin"
     escape = await client.get("/console/language", params={"lang": "th", "next": "//evil.test/"})
     assert escape.headers["location"] == "/console/"
 
