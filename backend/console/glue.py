@@ -27,6 +27,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.access.principal import Principal
+from backend.audit.services import AuditEvent, audit_side_effect
 from backend.auth.services import AuthService
 from backend.console.services import (
     LANGUAGE_COOKIE,
@@ -37,7 +38,7 @@ from backend.console.services import (
     seal_session,
 )
 from backend.db.session import defer_side_effects, read_transaction, shared_read_transaction
-from backend.errors import DeviceRevoked, Forbidden, LanternError, Unauthenticated
+from backend.errors import DeviceRevoked, Forbidden, LanternError, SideEffect, Unauthenticated
 from backend.i18n import N_
 from backend.problems import problem_for
 from backend.runtime import Runtime
@@ -144,7 +145,16 @@ class ConsoleSession:
         if scope.get("method", "GET") not in _SAFE:
             form = await Request[Any, Any, Any](scope, receive).form()
             if not csrf_matches(csrf_token(runtime, token), form.get("csrf")):
-                raise _CsrfRefused()
+                event = AuditEvent(
+                    action="console.csrf_refused",
+                    outcome="denied",
+                    actor_id=principal.user_id,
+                    actor_role=principal.role,
+                    device_id=principal.device_id,
+                    object_type="route",
+                    object_id=f"{scope.get('method', '')} {scope.get('path', '')}"[:64],
+                )
+                raise _CsrfRefused(side_effects=[audit_side_effect(event, runtime.keyring)])
         refreshed = session_cookie(runtime, seal_session(runtime, token)).to_header(header="")
 
         async def send_refreshed(message: Message) -> None:
@@ -165,8 +175,11 @@ class ConsoleSession:
 class _CsrfRefused(Forbidden):
     """A state-changing form without this session's CSRF token."""
 
-    def __init__(self) -> None:
-        super().__init__(N_("This form has expired or did not come from the console; try again."))
+    def __init__(self, *, side_effects: list[SideEffect]) -> None:
+        super().__init__(
+            N_("This form has expired or did not come from the console; try again."),
+            side_effects=side_effects,
+        )
 
 
 def language_of(request: Request[Any, Any, Any], runtime: Runtime) -> str:

@@ -94,7 +94,7 @@ async def test_sign_in_without_the_forms_token_is_refused(
 
 
 async def test_a_form_without_the_sessions_csrf_token_changes_nothing(
-    client: AsyncClient, accounts: Accounts
+    client: AsyncClient, accounts: Accounts, runtime: Runtime
 ) -> None:
     admin = await accounts.create("admin")
     target = await accounts.create("caseworker")
@@ -107,6 +107,8 @@ async def test_a_form_without_the_sessions_csrf_token_changes_nothing(
         "/api/v1/auth/token", json={"username": target.username, "password": target.password}
     )
     assert still.status_code == 200  # not disabled
+    refusals = [a for a in await _actions(runtime) if a[0] == "console.csrf_refused"]
+    assert refusals == [("console.csrf_refused", "denied")] * 2  # each attempt audited
     page = await client.get("/console/admin/users")
     done = await client.post(path, data={"csrf": csrf_of(page.text)})
     assert done.status_code == 303
