@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import Live, shoot, sign_in
 
 
@@ -175,3 +177,22 @@ def test_investigator_lookup_cluster_export(
         assert download.value.suggested_filename == "links.csv"
 
     drive(flow)
+
+
+def test_an_inline_script_is_refused_and_fails_the_flow(
+    drive: Callable[[Callable[[Any], None]], None], live: Live
+) -> None:
+    """The CSP is enforced by the browser, and its violation report fails a test."""
+
+    def flow(page: Any) -> None:
+        page.goto("/console/login")
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.ran = true'; document.body.appendChild(s); }"
+        )
+        page.wait_for_timeout(200)
+        assert page.evaluate("() => window.ran === undefined")  # it did not run
+
+    with pytest.raises(AssertionError) as caught:
+        drive(flow)
+    assert "Content Security Policy" in str(caught.value)
