@@ -210,6 +210,24 @@ class Formats:
         return format_decimal(Decimal(str(value)), locale=self.locale)
 
 
+def plain(value: Any) -> str:
+    """A record's value as readable text: lists joined, mappings as ``key: value``."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key.replace('_', ' ')}: {plain(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(plain(item) for item in value)
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def local(value: Any) -> str:
+    """The text of a localised text (``{"text": …, "status": …}``), nested or not."""
+    while isinstance(value, dict) and "text" in value:
+        value = value["text"]
+    return plain(value)
+
+
 def page(
     request: Request[Any, Any, Any], name: str, *, status: int = 200, **context: Any
 ) -> Template:
@@ -226,6 +244,8 @@ def page(
         "principal": user if isinstance(user, Principal) else None,
         "csrf": csrf_token(runtime, token) if token else "",
         "fmt": Formats(language),
+        "plain": plain,
+        "local": local,
         # Where the language switch returns to (autoescaped in the form; checked there).
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }

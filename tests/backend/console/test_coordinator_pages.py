@@ -105,6 +105,10 @@ async def test_the_case_asks_the_purpose_first_and_audits_the_read(
     assert opened.status_code == 200
     assert FAKE_GIVEN in opened.text and FAKE_ACCOUNT in opened.text
     assert await _case_reads(runtime) == [(str(ids["adult"]), "referral")]
+    child = await client.get(f"/console/cases/{ids['needs_child']}", params={"purpose": "review"})
+    assert "Indicators found, and the answers behind each" in child.text
+    assert "may be under 18" in child.text  # the child flag's note, not a raw structure
+    assert "{&#39;" not in child.text and "{'" not in child.text
     odd = await client.get(f"/console/cases/{ids['adult']}", params={"purpose": "curiosity"})
     assert odd.status_code == 422
 
