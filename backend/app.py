@@ -28,6 +28,8 @@ from backend.auth.limits import AnonymousRateLimit, RateLimits
 from backend.auth.middleware import BearerAuthenticationMiddleware
 from backend.cases.controllers import CaseController
 from backend.consent.services import CONSENT_STAGE, ConsentProjector
+from backend.console.glue import CONSOLE_PATH, template_config
+from backend.console.router import console_routes
 from backend.contract import polish_openapi
 from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
@@ -93,7 +95,10 @@ class LanternApp(Litestar):
     async def _secured(self, scope: Any, receive: Any, send: Any) -> None:
         settings: Settings = self.state.runtime.settings
         secured = SecurityHeaders(
-            self._settled, docs_path=DOCS_PATH, hsts=settings.mode == "production"
+            self._settled,
+            docs_path=DOCS_PATH,
+            console_path=CONSOLE_PATH,
+            hsts=settings.mode == "production",
         )
         await secured(scope, receive, send)
 
@@ -180,7 +185,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         AnonymousRateLimit(limits, exclude=tuple(_PUBLIC_PATHS)),
         RefuseControlCharacters,
     ]
-    middleware.append(DefineMiddleware(BearerAuthenticationMiddleware, exclude=_PUBLIC_PATHS))
+    # The console authenticates by its session cookie (backend/console), not by bearer token.
+    middleware.append(
+        DefineMiddleware(
+            BearerAuthenticationMiddleware, exclude=[*_PUBLIC_PATHS, f"^{CONSOLE_PATH}"]
+        )
+    )
     render_plugins: list[OpenAPIRenderPlugin] = [JsonRenderPlugin()]
     if settings.serve_docs:
         render_plugins = [SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")]
@@ -206,7 +216,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DisclosureRequestController,
             LegalBasisController,
             HealthController,
+            *console_routes(),
         ],
+        template_config=template_config(),
         dependencies={
             "runtime": Provide(_provide_runtime, sync_to_thread=False),
             "db_session": Provide(provide_db_session),

@@ -912,8 +912,12 @@ def demo(cases: int, caseworkers: int, password: str | None, seed: int | None) -
         click.echo(f"  {entity}: {count}")
     click.echo("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(result.statuses.items())))
     click.echo(
-        "accounts (synthetic): start `lantern serve`, then sign in at /docs or with "
-        'POST /api/v1/auth/token {"username": …, "password": …, "device_id": <a new uuid>}'
+        "console: start `lantern serve` (or `make serve`), open http://127.0.0.1:8000/console/ "
+        "and sign in with an account below (coordinator: triage; investigator: look up "
+        f"{result.hub}; admin: users and devices)"
+    )
+    click.echo(
+        'API: POST /api/v1/auth/token {"username": …, "password": …, "device_id": <a new uuid>}'
     )
     for user in result.users:
         click.echo(f"  {user.role:<12} {user.username:<32} password: {user.password}")

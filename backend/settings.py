@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         default=None, description="Master key file (mode 0600); default `<data_dir>/lantern.key`."
     )
     token_lifetime_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
+    console_idle_seconds: int = Field(
+        default=30 * 60,
+        ge=60,
+        le=12 * 3600,
+        description="A console (browser) session unused this long must sign in again.",
+    )
     # RFC 9106 section 4, second recommended option (memory-constrained): t=3, m=64 MiB.
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)

@@ -132,6 +132,12 @@ _DOCS_CSP = (
     "font-src https://fonts.gstatic.com; img-src 'self' data: https://cdn.jsdelivr.net; "
     "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'"
 )
+# The console's pages: scripts, styles and images from Lantern itself, nothing inline,
+# forms posting only back to Lantern.
+_CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 _COMMON = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -145,9 +151,12 @@ _COMMON = (
 class SecurityHeaders:
     """ASGI wrapper: sets security headers on every answer (problems and 404s included)."""
 
-    def __init__(self, app: ASGIApp, *, docs_path: str, hsts: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, docs_path: str, hsts: bool, console_path: str = "/console"
+    ) -> None:
         self.app = app
         self.docs_path = docs_path
+        self.console_path = console_path
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -156,6 +165,8 @@ class SecurityHeaders:
             return
         path: str = scope.get("path", "")
         csp = _DOCS_CSP if path.startswith(self.docs_path) else _API_CSP
+        if path == self.console_path or path.startswith(f"{self.console_path}/"):
+            csp = _CONSOLE_CSP
         extra = [*_COMMON, (b"content-security-policy", csp.encode())]
         if self.hsts:
             extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))

@@ -57,6 +57,7 @@ def device_out(device: Device) -> DeviceOut:
         registered_at=device.registered_at,
         last_seen_at=device.last_seen_at,
         revoked_at=device.revoked_at,
+        label=device.label,
     )
 
 
@@ -88,6 +89,7 @@ class AuthController(Controller):
             username=data.username,
             password=data.password,
             device_id=data.device_id,
+            device_label=data.device_label,
             client_address=client_address(request),
         )
         return TokenResponse(

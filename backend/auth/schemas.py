@@ -41,6 +41,10 @@ class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=CONTROL_FREE)]
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     device_id: uuid.UUID | None = None
+    #: What the person calls the device ("Samsung A14 - team 3"); kept with it.
+    device_label: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=CONTROL_FREE)] | None
+    ) = None
 
 
 class TokenResponse(msgspec.Struct, kw_only=True):
@@ -80,3 +84,4 @@ class DeviceOut(msgspec.Struct, kw_only=True):
     registered_at: dt.datetime
     last_seen_at: dt.datetime
     revoked_at: dt.datetime | None
+    label: str | None

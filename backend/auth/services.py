@@ -339,7 +339,13 @@ class SignIn:
             raise self._throttled(max(locked), now)
 
     async def login(
-        self, *, username: str, password: str, device_id: uuid.UUID | None, client_address: str
+        self,
+        *,
+        username: str,
+        password: str,
+        device_id: uuid.UUID | None,
+        client_address: str,
+        device_label: str | None = None,
     ) -> IssuedToken:
         """Check the credentials and issue a token, optionally bound to a device.
 
@@ -388,7 +394,7 @@ class SignIn:
                 ],
             )
         new_hash = await self.runtime.hasher.hash(password) if verified.needs_rehash else None
-        return await self._succeed(known.user_id, device_id, counters, new_hash)
+        return await self._succeed(known.user_id, device_id, counters, new_hash, device_label)
 
     def _failure(self, known: _Known, device_id: uuid.UUID | None) -> SideEffect:
         """The record of a failed sign-in (its attempt was already counted)."""
@@ -415,6 +421,7 @@ class SignIn:
         device_id: uuid.UUID | None,
         counters: list[_Counter],
         new_hash: str | None,
+        device_label: str | None = None,
     ) -> IssuedToken:
         now = utcnow()
         async with write_transaction(self.db) as session:
@@ -440,6 +447,8 @@ class SignIn:
                         N_("Sign in on this device with the account it belongs to.")
                     )
                 device.last_seen_at = now
+                if device_label is not None:
+                    device.label = device_label
             if new_hash is not None:
                 user.password_hash = new_hash
             throttle = ThrottleRepository(session)

@@ -115,6 +115,13 @@ class CaseService:
         self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
     ) -> list[CaseLine]:
         """The caller's cases, most urgent first, filtered; the search is audited."""
+        page, _ = await self.triage_counted(principal, where, limit=limit, offset=offset)
+        return page
+
+    async def triage_counted(
+        self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
+    ) -> tuple[list[CaseLine], int]:
+        """One page of :meth:`triage`, and how many cases match in all."""
         scope = await self._scope(principal, where.operation_id)
         records = await self.cases.triage_records(scope)
         consents = await self.consents.states({r.case_id for r in records})
@@ -137,7 +144,7 @@ class CaseService:
                 },
             )
         )
-        return page
+        return page, len(chosen)
 
     @staticmethod
     def _matches(

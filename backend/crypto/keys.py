@@ -56,6 +56,7 @@ KeyPurpose = Literal[
     "pseudonym-case-reference",
     "person-match",
     "blind-index",
+    "console-session",
 ]
 
 #: Where a master key is in its life (see the module docstring).

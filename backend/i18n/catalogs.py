@@ -56,6 +56,7 @@ _CONTEXT_SEP = "\x04"  # how gettext joins msgctxt and msgid
 _METHOD_MAP = [
     ("backend/**.py", "python"),
     ("screening/instruments/**.toml", "screening.extract:extract_instrument"),
+    ("backend/console/templates/**.html", "jinja2.ext:babel_extract"),
 ]
 _KEYWORDS = {"_": None, "N_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
 # ``{name}``, ``%(name)s`` and code in backticks must survive translation unchanged.

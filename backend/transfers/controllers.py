@@ -13,7 +13,12 @@ from backend.access.roles import Role
 from backend.db.session import READS, WRITES
 from backend.deps import CurrentPrincipal, DbSession, RuntimeDep
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
-from backend.transfers.schemas import TransferCreate, TransferOut, TransferStatus
+from backend.transfers.schemas import (
+    TransferCreate,
+    TransferDestination,
+    TransferOut,
+    TransferStatus,
+)
 from backend.transfers.services import TransferService
 
 __all__ = ["TransferController"]
@@ -45,6 +50,17 @@ class TransferController(Controller):
         runtime: RuntimeDep,
     ) -> TransferOut:
         return await TransferService(db_session, runtime).propose(principal, case_id, data)
+
+    @get(
+        "/transfers/destinations",
+        opt=READS,
+        summary="Operations a case may be offered to (names and countries only)",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
+    async def destinations(
+        self, db_session: DbSession, runtime: RuntimeDep
+    ) -> list[TransferDestination]:
+        return await TransferService(db_session, runtime).destinations()
 
     @get(
         "/transfers",

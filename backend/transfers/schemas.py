@@ -8,7 +8,7 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["TransferCreate", "TransferOut", "TransferStatus"]
+__all__ = ["TransferCreate", "TransferDestination", "TransferOut", "TransferStatus"]
 
 TransferStatus = Literal["pending", "accepted", "declined", "cancelled"]
 
@@ -17,6 +17,14 @@ class TransferCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Offer a case to another operation."""
 
     to_operation: uuid.UUID
+
+
+class TransferDestination(msgspec.Struct, kw_only=True):
+    """An operation a case may be offered to: its name and country, nothing of its cases."""
+
+    id: uuid.UUID
+    name: str
+    country: str
 
 
 class TransferOut(msgspec.Struct, kw_only=True):

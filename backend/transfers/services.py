@@ -24,7 +24,7 @@ from backend.operations.repositories import OperationRepository
 from backend.runtime import Runtime
 from backend.sync.server_writes import ServerWriter
 from backend.transfers.repositories import TransferRepository
-from backend.transfers.schemas import TransferCreate, TransferOut
+from backend.transfers.schemas import TransferCreate, TransferDestination, TransferOut
 
 __all__ = ["TransferService", "transfer_out"]
 
@@ -117,6 +117,15 @@ class TransferService:
         self.transfers.add(transfer)
         self._record(principal, "transfer.propose", transfer)
         return transfer_out(transfer)
+
+    async def destinations(self, *, limit: int = 500) -> list[TransferDestination]:
+        """Operations a case may be offered to, by name: names and countries only.
+
+        A coordinator must be able to name the receiving operation without
+        being one of its members; nothing of its cases or members is shown.
+        """
+        found = await self.operations.list_all(limit=limit, offset=0)
+        return [TransferDestination(id=o.id, name=o.name, country=o.country) for o in found]
 
     async def listed(
         self,

@@ -61,3 +61,43 @@ def test_the_demo_command_prints_what_it_made(settings_env: dict[str, str]) -> N
     assert done.exit_code == 0, done.output
     assert "cases: 3" in done.output
     assert "coordinator" in done.output and "password:" in done.output
+
+
+async def test_the_demo_makes_every_role_and_wallets_an_investigator_finds(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    result = await seed_demo(runtime, client, cases=40, caseworkers=2, seed=11)
+    assert set(result.statuses) == {"applied"}, result.statuses
+    assert {u.role for u in result.users} == {"coordinator", "caseworker", "investigator", "admin"}
+    investigator = next(u for u in result.users if u.role == "investigator")
+    headers = {"Authorization": f"Bearer {investigator.token}"}
+    opened = await client.post(
+        "/api/v1/investigations",
+        headers=headers,
+        json={"title": "Demo check", "purpose": "Test", "legal_basis": "Test"},
+    )
+    assert opened.status_code == 201, opened.text
+    base = f"/api/v1/investigations/{opened.json()['id']}"
+    hub = await client.get(f"{base}/addresses/tron/{result.hub}", headers=headers)
+    assert hub.status_code == 200, hub.text
+    assert hub.json()["case_count"] >= 2  # a shared address, seen through consent
+    normalised = await client.post(
+        "/api/v1/addresses/normalize", headers=headers, json={"address": result.hub}
+    )
+    assert normalised.status_code == 200
+
+
+async def test_the_demo_mixes_bands_and_flags_the_way_a_raid_does(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    result = await seed_demo(runtime, client, cases=80, caseworkers=1, seed=21)
+    headers = {"Authorization": f"Bearer {result.users[0].token}"}
+    answer = await client.get("/api/v1/cases", headers=headers, params={"limit": 500})
+    lines = answer.json()
+    assert len(lines) == 80
+    bands = Counter(line["band"] for line in lines)
+    assert len(bands) >= 3, bands  # not every case strong
+    needs = sum("immediate_needs" in line["flags"] for line in lines)
+    assert 0 < needs < 40, needs
+    for line in lines:  # the child flag only on children
+        assert ("child" in line["flags"]) == (line["age_group"] == "child"), line

@@ -41,6 +41,9 @@ class Device(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    #: What its person calls it ("Samsung A14 - team 3"), sent at sign-in, so an admin
+    #: can tell which one to revoke.
+    label: Mapped[str | None] = mapped_column(String(80))
 
 
 class AccessToken(Base):
