@@ -25,7 +25,7 @@ from backend.audit.controllers import AuditController
 from backend.auth.controllers import AuthController, DeviceController, provide_principal
 from backend.auth.middleware import BearerAuthenticationMiddleware
 from backend.cases.controllers import CaseController
-from backend.contract import polish_openapi
+from backend.contract import docs_router, polish_openapi, response_media_types
 from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
@@ -167,7 +167,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     middleware.append(DefineMiddleware(BearerAuthenticationMiddleware, exclude=_PUBLIC_PATHS))
     render_plugins: list[OpenAPIRenderPlugin] = [JsonRenderPlugin()]
     if settings.serve_docs:
-        render_plugins = [SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")]
+        render_plugins = [
+            SwaggerRenderPlugin(path=["/", "/swagger"]),
+            RedocRenderPlugin(path="/redoc"),
+        ]
 
     app = LanternApp(
         route_handlers=[
@@ -216,6 +219,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 "`urn:lantern:problem:<slug>`."
             ),
             path=DOCS_PATH,
+            openapi_router=docs_router(DOCS_PATH),
             render_plugins=render_plugins,
             components=Components(
                 security_schemes={
@@ -231,6 +235,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         logging_config=None,
         debug=False,
     )
-    polish_openapi(app.openapi_schema, public=_public_operations(app))
+    polish_openapi(
+        app.openapi_schema, public=_public_operations(app), media_types=response_media_types(app)
+    )
     repair_options_handlers(app)
     return app
