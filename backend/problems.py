@@ -143,6 +143,8 @@ def _headers_for(error: e.LanternError) -> dict[str, str]:
 _EMPTY_BODY = N_("The request body is empty; send a JSON document.")
 _AT_PATH = re.compile(r" - at `\$\.?(.*)`$")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
+#: A rejected value quoted in a message ("Invalid enum value 'x'"): never echoed.
+_QUOTED_VALUE = re.compile(r"\s*'.*'", re.DOTALL)
 
 
 def _location(source: object) -> str:
@@ -162,6 +164,7 @@ def _field_errors(exc: ValidationException) -> list[e.FieldError]:
         match = _AT_PATH.search(message)
         if match:
             message = message[: match.start()]
+        message = _QUOTED_VALUE.sub("", message)
         key = str(item.get("key", ""))
         if key == "data" or key.startswith("data."):
             key = key[5:]
