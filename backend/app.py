@@ -33,7 +33,7 @@ from backend.db.session import provide_db_session, settle_side_effects
 from backend.directory.controllers import DirectoryController
 from backend.duplicates.background import start_matching, stop_matching
 from backend.duplicates.controllers import DuplicateController
-from backend.health.controllers import HealthController
+from backend.health.controllers import HealthController, MetricsController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
 from backend.investigations.controllers import (
@@ -42,6 +42,7 @@ from backend.investigations.controllers import (
     LegalBasisController,
 )
 from backend.linkage.controllers import AddressController
+from backend.metrics import install_audit_counter
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
 from backend.problems import exception_handlers
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """
     settings = settings or (runtime.settings if runtime else Settings())
     configure_logging(settings.log_level)
+    install_audit_counter()
     runtime = runtime or build_runtime(settings)
 
     async def _dispose(app: Litestar) -> None:
@@ -193,6 +195,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DisclosureRequestController,
             LegalBasisController,
             HealthController,
+            MetricsController,
         ],
         dependencies={
             "runtime": Provide(_provide_runtime, sync_to_thread=False),

@@ -1,18 +1,23 @@
-"""``/health/live`` and ``/health/ready``."""
+"""``/health/live``, ``/health/ready`` and ``/metrics``."""
 
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from sqlalchemy import text
 
+from backend.access.guards import allow
+from backend.access.roles import Role
 from backend.db.migrate import current_revisions, head_revisions
-from backend.deps import RuntimeDep
+from backend.db.session import READS
+from backend.deps import DbSession, RuntimeDep
 from backend.errors import NotReady
+from backend.health.repositories import BacklogRepository
 from backend.i18n import N_
-from backend.problems import problem_responses
+from backend.metrics import CONTENT_TYPE, exposition, set_backlog
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
-__all__ = ["HealthController"]
+__all__ = ["HealthController", "MetricsController"]
 
 
 class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -51,3 +56,27 @@ class HealthController(Controller):
         if current != expected:
             raise NotReady(N_("The database schema is not at the current migration."))
         return Health(status="ok", database="ok", migrations=",".join(sorted(current)))
+
+
+class MetricsController(Controller):
+    """Prometheus metrics, for admins only (the scraper signs in as an admin)."""
+
+    path = "/metrics"
+    tags = ["health"]
+    guards = [allow(Role.ADMIN)]
+
+    @get(
+        "/",
+        opt=READS,
+        summary="Metrics in the Prometheus text format (admins)",
+        description=(
+            "Request latency by route template and status, sync outcomes, conflict and "
+            "quarantine counts, the matching backlog, audit appends and sign-in outcomes. "
+            "No label carries an identifier."
+        ),
+        media_type="text/plain",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
+    async def metrics(self, db_session: DbSession) -> Response[bytes]:
+        set_backlog(await BacklogRepository(db_session).backlog())
+        return Response(exposition(), media_type=CONTENT_TYPE)

@@ -106,6 +106,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/disclosure-requests/{request_id}/decide"): frozenset({"coordinator"}),
     ("PUT", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
     ("DELETE", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
+    ("GET", "/metrics"): frozenset({"admin"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }

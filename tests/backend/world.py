@@ -468,6 +468,7 @@ CALLS: dict[tuple[str, str], Builder] = {
     ("DELETE", "/api/v1/linkage/cases/{case_id}/legal-basis"): lambda w, r: Call(
         f"/api/v1/linkage/cases/{w.case_id}/legal-basis"
     ),
+    ("GET", "/metrics"): lambda w, r: Call("/metrics"),
     ("GET", "/health/live"): lambda w, r: Call("/health/live"),
     ("GET", "/health/ready"): lambda w, r: Call("/health/ready"),
 }
