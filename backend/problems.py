@@ -34,6 +34,7 @@ __all__ = [
     "problem_for",
     "problem_responses",
     "problem_type",
+    "reason_without_value",
 ]
 
 logger = logging.getLogger("lantern.errors")
@@ -153,6 +154,11 @@ def _location(source: object) -> str:
     return str(value or "body")
 
 
+def reason_without_value(message: str) -> str:
+    """A validation message with any quoted rejected value taken out (problems never echo)."""
+    return _QUOTED_VALUE.sub("", message)
+
+
 def _field_errors(exc: ValidationException) -> list[e.FieldError]:
     """Field paths and reasons from Litestar's (msgspec's) validation messages."""
     found: list[e.FieldError] = []
@@ -164,7 +170,7 @@ def _field_errors(exc: ValidationException) -> list[e.FieldError]:
         match = _AT_PATH.search(message)
         if match:
             message = message[: match.start()]
-        message = _QUOTED_VALUE.sub("", message)
+        message = reason_without_value(message)
         key = str(item.get("key", ""))
         if key == "data" or key.startswith("data."):
             key = key[5:]
