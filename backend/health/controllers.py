@@ -8,11 +8,12 @@ from sqlalchemy import text
 
 from backend.access.guards import allow
 from backend.access.roles import Role
+from backend.crypto.keys import KeyFileError, load_key_file
 from backend.db.migrate import current_revisions, head_revisions
 from backend.db.session import READS
 from backend.deps import DbSession, RuntimeDep
 from backend.errors import NotReady
-from backend.health.repositories import BacklogRepository
+from backend.health.repositories import Backlog, BacklogRepository
 from backend.i18n import N_
 from backend.metrics import CONTENT_TYPE, exposition, set_backlog
 from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
@@ -21,11 +22,13 @@ __all__ = ["HealthController", "MetricsController"]
 
 
 class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Health of this worker."""
+    """Health of this worker: what it depends on, and what waits (counts only)."""
 
     status: str
     database: str | None = None
     migrations: str | None = None
+    key_file: str | None = None
+    backlog: Backlog | None = None
 
 
 class HealthController(Controller):
@@ -42,7 +45,13 @@ class HealthController(Controller):
         "/ready",
         exclude_from_auth=True,
         security=[],
-        summary="The database is reachable and migrated",
+        summary="The database is reachable and migrated, the key file readable; the backlog",
+        description=(
+            "`database`, `migrations` (the current revision), `key_file` (still present, "
+            "private and well-formed) and `backlog`: counts of sync conflicts and "
+            "quarantined mutations by status, and of person encodings the matching loop has "
+            "not compared yet. Counts only, never an identifier."
+        ),
         responses=problem_responses(503),
     )
     async def ready(self, runtime: RuntimeDep) -> Health:
@@ -55,7 +64,19 @@ class HealthController(Controller):
         expected = head_revisions(runtime.settings.effective_database_url)
         if current != expected:
             raise NotReady(N_("The database schema is not at the current migration."))
-        return Health(status="ok", database="ok", migrations=",".join(sorted(current)))
+        try:
+            load_key_file(runtime.settings.effective_key_file)
+        except KeyFileError:
+            raise NotReady() from None
+        async with runtime.db.read_session() as session:
+            backlog = await BacklogRepository(session).backlog()
+        return Health(
+            status="ok",
+            database="ok",
+            migrations=",".join(sorted(current)),
+            key_file="ok",
+            backlog=backlog,
+        )
 
 
 class MetricsController(Controller):
