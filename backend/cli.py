@@ -628,7 +628,7 @@ def retention_run(apply_: bool) -> None:
             days=days,
             cutoff=cutoff,
             cases=erased if apply_ else due,
-            records=records,
+            records=records if apply_ else None,
         )
 
     click.echo(msgspec.json.encode(_run(work)).decode())
