@@ -17,7 +17,7 @@ All requests come from one address (127.0.0.1), as a raid's phones do.
 
 Usage:
     python -m bench.load [--duration 30] [--phones 50] [--coordinators 3]
-        [--investigators 2] [--workers N] [--rate-limit N]
+        [--investigators 2] [--workers N] [--rate-limit N] [--setting NAME=VALUE]
         [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/x]
 """
 
@@ -354,6 +354,13 @@ def main(argv: list[str] | None = None) -> None:
         "--rate-limit", type=int, help="LANTERN_RATE_LIMIT_PER_MINUTE (default: the server's)"
     )
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting, e.g. DUPLICATES_MATCH_SECONDS=0 (LANTERN_ is added)",
+    )
     args = parser.parse_args(argv)
     args.database = "PostgreSQL" if args.database_url else "SQLite"
     args.workers = args.workers or (2 if args.database_url else 1)
@@ -363,6 +370,9 @@ def main(argv: list[str] | None = None) -> None:
         env.pop("LANTERN_RATE_LIMIT_PER_MINUTE", None)
         if args.rate_limit is not None:
             env["LANTERN_RATE_LIMIT_PER_MINUTE"] = str(args.rate_limit)
+        for setting in args.setting:
+            name, _, value = setting.partition("=")
+            env[f"LANTERN_{name.upper()}"] = value
         stack = contextlib.ExitStack()
         with stack:
             if args.database_url:
