@@ -155,6 +155,7 @@ async def fuzzed_app(app: Litestar, runtime: Runtime, world: World) -> Any:
     asgi._get_portal().call(runtime.db.dispose)
 
 
+@pytest.mark.slow
 async def test_seeded_fuzzing_finds_no_server_error_and_no_undocumented_answer(
     fuzzed_app: Litestar, world: World
 ) -> None:
