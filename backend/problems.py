@@ -265,10 +265,20 @@ def _handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> R
     if _is_missing_table(exc):
         logger.error("the database is not migrated: run `lantern db upgrade`")
         return _handle_lantern_error(request, e.NotMigrated())
+    if _is_storage_full(exc):
+        # SQLite's disk or PostgreSQL's: the transaction was rolled back, nothing is
+        # half-written; the client may try again once an operator frees space.
+        logger.error("the database's disk is full", extra={"exception_type": type(exc).__name__})
+        return _handle_lantern_error(request, e.NotReady())
     if "database is locked" in str(getattr(exc, "orig", "")):
         logger.warning("the database stayed locked past the busy timeout")
         return _handle_lantern_error(request, e.Busy())
     return _handle_unexpected(request, exc)
+
+
+def _is_storage_full(exc: Exception) -> bool:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "53100" or "database or disk is full" in str(orig)
 
 
 def _is_missing_table(exc: Exception) -> bool:
