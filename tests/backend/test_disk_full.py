@@ -72,7 +72,9 @@ async def test_a_full_disk_is_a_problem_and_nothing_is_half_written(
     settings = make_settings(tmp_path, f"sqlite+aiosqlite:///{database}")
     app = create_app(runtime=build_runtime(settings))
     async with client_for(app) as client:
-        field = await field_operation(client, Accounts(app.state.runtime, client))
+        accounts = Accounts(app.state.runtime, client)
+        field = await field_operation(client, accounts)
+        _, admin = await accounts.signed_in("admin")
         first = [mutation("case", uuid.uuid4(), case_data(field.operation_id, code="DISK-0000"))]
         assert (await field.caseworker.push(first))[0]["status"] == "applied"
         await app.state.runtime.db.dispose()
@@ -97,3 +99,5 @@ async def test_a_full_disk_is_a_problem_and_nothing_is_half_written(
         again = await client.post("/api/v1/sync/push", headers=field.caseworker.headers, json=body)
         assert again.status_code == 200, again.text
         assert {r["status"] for r in again.json()["results"]} == {"applied"}
+        verified = await client.get("/api/v1/audit/verify", headers=admin)
+        assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
