@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lint typecheck pytest openapi locales locales-extract locales-update bench tagpack-check clean
+.PHONY: install serve test test-long lint typecheck pytest openapi locales locales-extract locales-update bench tagpack-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## make test-long: the `slow` tests at full size (property runs, the sync state machine, the
+## contract fuzzing); add LANTERN_TEST_DATABASE_URL=postgresql+asyncpg://… for PostgreSQL
+test-long: $(STAMP)
+	LANTERN_TEST_PROFILE=long $(BIN)/pytest -m slow
 
 ## make openapi: regenerate openapi/openapi.json from the app (the contract test compares it)
 openapi: $(STAMP)

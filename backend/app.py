@@ -30,7 +30,7 @@ from backend.cases.controllers import CaseController
 from backend.consent.services import CONSENT_STAGE, ConsentProjector
 from backend.console.glue import CONSOLE_PATH, template_config
 from backend.console.router import console_routes
-from backend.contract import polish_openapi
+from backend.contract import docs_router, polish_openapi, response_media_types
 from backend.crypto.keys import KeyFileError, load_key_file
 from backend.crypto.passwords import PasswordHasher
 from backend.db.engine import Database
@@ -40,7 +40,7 @@ from backend.directory.controllers import DirectoryController
 from backend.duplicates.background import start_matching, stop_matching
 from backend.duplicates.controllers import DuplicateController
 from backend.duplicates.encodings import DuplicateProjector
-from backend.health.controllers import HealthController
+from backend.health.controllers import HealthController, MetricsController
 from backend.i18n import get_catalogs
 from backend.instruments.controllers import InstrumentController
 from backend.investigations.controllers import (
@@ -50,6 +50,7 @@ from backend.investigations.controllers import (
 )
 from backend.investigations.projection import LINKAGE_STAGE, LinkageProjector
 from backend.linkage.controllers import AddressController
+from backend.metrics import install_audit_counter
 from backend.observability import configure_logging, with_request_context
 from backend.operations.controllers import OperationController
 from backend.problems import exception_handlers
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """
     settings = settings or (runtime.settings if runtime else Settings())
     configure_logging(settings.log_level)
+    install_audit_counter()
     runtime = runtime or build_runtime(settings)
 
     async def _dispose(app: Litestar) -> None:
@@ -193,7 +195,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     render_plugins: list[OpenAPIRenderPlugin] = [JsonRenderPlugin()]
     if settings.serve_docs:
-        render_plugins = [SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")]
+        render_plugins = [
+            SwaggerRenderPlugin(path=["/", "/swagger"]),
+            RedocRenderPlugin(path="/redoc"),
+        ]
 
     app = LanternApp(
         route_handlers=[
@@ -216,6 +221,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             DisclosureRequestController,
             LegalBasisController,
             HealthController,
+            MetricsController,
             *console_routes(),
         ],
         template_config=template_config(),
@@ -244,6 +250,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 "`urn:lantern:problem:<slug>`."
             ),
             path=DOCS_PATH,
+            openapi_router=docs_router(DOCS_PATH),
             render_plugins=render_plugins,
             components=Components(
                 security_schemes={
@@ -259,6 +266,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         logging_config=None,
         debug=False,
     )
-    polish_openapi(app.openapi_schema, public=_public_operations(app))
+    polish_openapi(
+        app.openapi_schema, public=_public_operations(app), media_types=response_media_types(app)
+    )
     repair_options_handlers(app)
     return app

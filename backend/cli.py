@@ -659,7 +659,7 @@ def retention_run(apply_: bool) -> None:
             days=days,
             cutoff=cutoff,
             cases=erased if apply_ else due,
-            records=records,
+            records=records if apply_ else None,
         )
 
     click.echo(msgspec.json.encode(_run(work)).decode())
@@ -684,72 +684,168 @@ def linkage_reindex() -> None:
 
 
 def _sqlite_path(settings: Settings) -> Path:
-    url = settings.effective_database_url
-    if not settings.is_sqlite:
+    return Path(settings.effective_database_url.split("///", 1)[1])
+
+
+def _postgres_client(program: str, settings: Settings) -> tuple[list[str], dict[str, str]]:
+    """``program`` (pg_dump, pg_restore) pointed at the configured database.
+
+    The password goes in the environment (``PGPASSWORD``), never on the command
+    line, where any local user could read it.
+    """
+    import shutil
+
+    from sqlalchemy import make_url
+
+    found = shutil.which(program)
+    if found is None:
         raise click.ClickException(
-            "on PostgreSQL use pg_dump / pg_restore; after a restore run `lantern sync new-epoch`"
+            f"{program} is not installed: install the PostgreSQL client "
+            "(`apt-get install postgresql-client`) at the server's major version or newer"
         )
-    return Path(url.split("///", 1)[1])
+    url = make_url(settings.effective_database_url)
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    command = [
+        found,
+        "--host",
+        url.host or "localhost",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+        "--dbname",
+        str(url.database),
+    ]
+    return command, env
+
+
+def _call(command: list[str], env: dict[str, str]) -> None:
+    import subprocess
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise click.ClickException(f"{Path(command[0]).name} failed: {done.stderr.strip()}")
 
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
 def backup(out: Path) -> None:
-    """Copy the SQLite database to OUT, consistently, while the server runs.
+    """Back the database up to OUT, consistently, while the server runs.
 
-    The copy holds ciphertext and wrapped data keys only; keep the key file
-    elsewhere: a backup without it is unreadable, and an erased case's data
-    key is gone from every later backup.
+    SQLite: a copy made with SQLite's online backup. PostgreSQL: ``pg_dump``
+    in its custom format (one consistent snapshot; restore it with ``lantern
+    restore``). Either holds ciphertext and wrapped data keys only; keep the
+    key file elsewhere: a backup without it is unreadable, and an erased
+    case's data key is gone from every later backup.
     """
     import sqlite3
 
-    source = _sqlite_path(_settings())
+    settings = _settings()
     if out.exists():
         raise click.ClickException(f"{out} exists; refusing to overwrite it")
-    with sqlite3.connect(source) as src, sqlite3.connect(out) as dst:
-        src.backup(dst)
+    if settings.is_sqlite:
+        source = _sqlite_path(settings)
+        with sqlite3.connect(source) as src, sqlite3.connect(out) as dst:
+            src.backup(dst)
+    else:
+        command, env = _postgres_client("pg_dump", settings)
+        _call(
+            [*command, "--format=custom", "--no-owner", "--no-privileges", "--file", str(out)], env
+        )
     out.chmod(0o600)
-    click.echo(f"backed up {source} to {out}")
+    click.echo(f"backed up the database to {out}")
 
 
 @main.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def restore(source: Path) -> None:
-    """Restore the SQLite database from a backup (stop the server first), then start a new epoch.
+    """Restore the database from a backup (stop the servers first), then start a new epoch.
 
-    Phones that synced after the backup was taken hold data the restored
-    database lacks: the new epoch makes every device push what it holds again
-    before it pulls. Cases erased since the backup was taken (as the database
-    being replaced records them) are erased again, so a restore never brings
-    an erased person back.
+    One command on both databases: the backup replaces the database (SQLite's
+    backup, or ``pg_restore --clean`` in one transaction); cases erased since
+    the backup was taken (as the database being replaced records them) are
+    erased again, so a restore never brings an erased person back; the
+    database is analysed, so the first pulls do not run on a planner that
+    knows nothing; and a new sync epoch makes every device push what it holds
+    again before it pulls (phones that synced after the backup hold data the
+    restored database lacks).
     """
     import sqlite3
 
-    target = _sqlite_path(_settings())
-    erased = _erased_cases(target)
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    click.echo(f"restored {target} from {source}")
+    settings = _settings()
+    erased = _erased_cases(settings)
+    if settings.is_sqlite:
+        target = _sqlite_path(settings)
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+    else:
+        command, env = _postgres_client("pg_restore", settings)
+        _call(
+            [
+                *command,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                str(source),
+            ],
+            env,
+        )
+    click.echo(f"restored the database from {source}")
     if erased:
         again = _reapply_erasures(erased)
         click.echo(f"erased again {again} of {len(erased)} cases erased since the backup was taken")
+    _analyse()
+    click.echo("analysed the restored database")
     sync_new_epoch.callback()  # type: ignore[misc]
 
 
-def _erased_cases(database: Path) -> list[tuple[uuid.UUID, str]]:
-    """The cases erased in a database about to be overwritten, with their reasons."""
+_ERASED = "SELECT case_id, erasure_reason FROM case_lifecycle WHERE erased_at IS NOT NULL"
+
+
+def _erased_cases(settings: Settings) -> list[tuple[uuid.UUID, str]]:
+    """The cases erased in the database about to be overwritten, with their reasons."""
     import sqlite3
 
-    if not database.exists():
-        return []
-    try:
-        with sqlite3.connect(database) as conn:
-            rows = conn.execute(
-                "SELECT case_id, erasure_reason FROM case_lifecycle WHERE erased_at IS NOT NULL"
-            ).fetchall()
-    except sqlite3.OperationalError:  # not migrated this far: nothing was erased
-        return []
-    return [(uuid.UUID(str(case_id)), str(reason)) for case_id, reason in rows]
+    if settings.is_sqlite:
+        database = _sqlite_path(settings)
+        if not database.exists():
+            return []
+        try:
+            with sqlite3.connect(database) as conn:
+                rows = conn.execute(_ERASED).fetchall()
+        except sqlite3.OperationalError:  # not migrated this far: nothing was erased
+            return []
+        return [(uuid.UUID(str(case_id)), str(reason)) for case_id, reason in rows]
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    async def work(runtime: Runtime) -> list[tuple[uuid.UUID, str]]:
+        try:
+            async with runtime.db.engine.connect() as conn:
+                found = (await conn.execute(text(_ERASED))).all()
+        except ProgrammingError:  # not migrated this far: nothing was erased
+            return []
+        return [(uuid.UUID(str(case_id)), str(reason)) for case_id, reason in found]
+
+    return _run(work)
+
+
+def _analyse() -> None:
+    """Refresh the planner's statistics of every table (``ANALYZE``)."""
+    from sqlalchemy import text
+
+    async def work(runtime: Runtime) -> None:
+        async with runtime.db.engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+
+    _run(work)
 
 
 def _reapply_erasures(erased: list[tuple[uuid.UUID, str]]) -> int:

@@ -19,6 +19,8 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.metrics import PUSH_ROUTE, observe_request
+
 __all__ = ["configure_logging", "current_request_id", "route_of", "with_request_context"]
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -139,6 +141,7 @@ async def with_request_context(app: ASGIApp, scope: Scope, receive: Receive, sen
     token = _request_id.set(request_id)
     started = time.perf_counter()
     status = 500
+    push_body: list[bytes] = []
 
     async def send_with_id(message: Message) -> None:
         nonlocal status
@@ -147,18 +150,22 @@ async def with_request_context(app: ASGIApp, scope: Scope, receive: Receive, sen
             headers = list(message.get("headers", []))
             headers.append((b"x-request-id", request_id.encode()))
             message["headers"] = headers
+        elif message["type"] == "http.response.body" and scope.get("path_template") == PUSH_ROUTE:
+            push_body.append(message.get("body", b""))  # outcomes for the sync metrics
         await send(message)
 
     try:
         await app(scope, receive, send_with_id)
     finally:
+        elapsed = time.perf_counter() - started
         _access.info(
             "request",
             extra={
                 "method": scope.get("method"),
                 "path": route_of(scope),
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(elapsed * 1000, 2),
             },
         )
+        observe_request(scope, status, elapsed, b"".join(push_body) if push_body else None)
         _request_id.reset(token)

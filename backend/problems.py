@@ -34,6 +34,7 @@ __all__ = [
     "problem_for",
     "problem_responses",
     "problem_type",
+    "reason_without_value",
 ]
 
 logger = logging.getLogger("lantern.errors")
@@ -143,12 +144,19 @@ def _headers_for(error: e.LanternError) -> dict[str, str]:
 _EMPTY_BODY = N_("The request body is empty; send a JSON document.")
 _AT_PATH = re.compile(r" - at `\$\.?(.*)`$")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
+#: A rejected value quoted in a message ("Invalid enum value 'x'"): never echoed.
+_QUOTED_VALUE = re.compile(r"\s*'.*'", re.DOTALL)
 
 
 def _location(source: object) -> str:
     """``body``, ``query``, ``path``, ``header`` or ``cookie``, never ``ParamType.QUERY``."""
     value = getattr(source, "value", source)
     return str(value or "body")
+
+
+def reason_without_value(message: str) -> str:
+    """A validation message with any quoted rejected value taken out (problems never echo)."""
+    return _QUOTED_VALUE.sub("", message)
 
 
 def _field_errors(exc: ValidationException) -> list[e.FieldError]:
@@ -162,6 +170,7 @@ def _field_errors(exc: ValidationException) -> list[e.FieldError]:
         match = _AT_PATH.search(message)
         if match:
             message = message[: match.start()]
+        message = reason_without_value(message)
         key = str(item.get("key", ""))
         if key == "data" or key.startswith("data."):
             key = key[5:]
@@ -270,10 +279,20 @@ def _handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> R
     if _is_missing_table(exc):
         logger.error("the database is not migrated: run `lantern db upgrade`")
         return _handle_lantern_error(request, e.NotMigrated())
+    if _is_storage_full(exc):
+        # SQLite's disk or PostgreSQL's: the transaction was rolled back, nothing is
+        # half-written; the client may try again once an operator frees space.
+        logger.error("the database's disk is full", extra={"exception_type": type(exc).__name__})
+        return _handle_lantern_error(request, e.NotReady())
     if "database is locked" in str(getattr(exc, "orig", "")):
         logger.warning("the database stayed locked past the busy timeout")
         return _handle_lantern_error(request, e.Busy())
     return _handle_unexpected(request, exc)
+
+
+def _is_storage_full(exc: Exception) -> bool:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "53100" or "database or disk is full" in str(orig)
 
 
 def _is_missing_table(exc: Exception) -> bool:

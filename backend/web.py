@@ -13,7 +13,9 @@ from urllib.parse import unquote_to_bytes
 
 from litestar import Litestar, Request
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.routes import HTTPRoute
+from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import FieldError, MalformedBody, ValidationFailed
@@ -49,15 +51,27 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def _is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<something>+json``, any parameters."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 class LanternRequest(Request[Any, Any, Any]):
-    """A request whose JSON body is refused, as a 400 problem, when empty or too deep."""
+    """A request whose JSON body is refused, as a problem, when empty, too deep or not JSON."""
 
     async def json(self) -> Any:
         """The decoded body.
 
         Raises:
+            HTTPException: 415, the body says it is something other than JSON.
             MalformedBody: the body is empty, not JSON, or nests deeper than allowed.
         """
+        content_type = self.headers.get("content-type")
+        if content_type is not None and not _is_json_media_type(content_type):
+            raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         body = await self.body()
         if not body.strip():  # whitespace only: Litestar passes it on to be decoded
             raise MalformedBody(N_("The request body is empty; send a JSON document."))
@@ -65,6 +79,8 @@ class LanternRequest(Request[Any, Any, Any]):
             value = await super().json()
         except RecursionError:
             raise MalformedBody(N_("The request body nests too deeply.")) from None
+        except UnicodeDecodeError:  # bytes that are not UTF-8: not JSON at all
+            raise MalformedBody() from None
         # Counting brackets is cheap and bounds the depth, so most bodies skip the walk.
         if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _depth_exceeds(
             value, MAX_JSON_DEPTH

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -271,6 +272,14 @@ class Accounts:
 @pytest.fixture
 def accounts(runtime: Runtime, client: httpx.AsyncClient) -> Accounts:
     return Accounts(runtime, client)
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, accounts: Accounts, runtime: Runtime) -> Any:
+    """A seeded operation with a real object behind every path parameter (tests/backend/world.py)."""
+    from tests.backend.world import seed_world
+
+    return await seed_world(client, accounts, runtime)
 
 
 PROBLEM = "application/problem+json"

@@ -45,4 +45,6 @@ class RetentionReport(msgspec.Struct, kw_only=True):
     days: int
     cutoff: dt.datetime
     cases: list[uuid.UUID]
-    records: int
+    #: Records erased; ``None`` on a dry run (records are counted as they are erased,
+    #: so a dry run never reported the 0 it used to).
+    records: int | None

@@ -1,26 +1,34 @@
-"""``/health/live`` and ``/health/ready``."""
+"""``/health/live``, ``/health/ready`` and ``/metrics``."""
 
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from sqlalchemy import text
 
+from backend.access.guards import allow
+from backend.access.roles import Role
+from backend.crypto.keys import KeyFileError, load_key_file
 from backend.db.migrate import current_revisions, head_revisions
-from backend.deps import RuntimeDep
+from backend.db.session import READS
+from backend.deps import DbSession, RuntimeDep
 from backend.errors import NotReady
+from backend.health.repositories import Backlog, BacklogRepository
 from backend.i18n import N_
-from backend.problems import problem_responses
+from backend.metrics import CONTENT_TYPE, exposition, set_backlog
+from backend.problems import AUTHENTICATED_PROBLEMS, problem_responses
 
-__all__ = ["HealthController"]
+__all__ = ["HealthController", "MetricsController"]
 
 
 class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Health of this worker."""
+    """Health of this worker: what it depends on, and what waits (counts only)."""
 
     status: str
     database: str | None = None
     migrations: str | None = None
+    key_file: str | None = None
+    backlog: Backlog | None = None
 
 
 class HealthController(Controller):
@@ -37,7 +45,13 @@ class HealthController(Controller):
         "/ready",
         exclude_from_auth=True,
         security=[],
-        summary="The database is reachable and migrated",
+        summary="The database is reachable and migrated, the key file readable; the backlog",
+        description=(
+            "`database`, `migrations` (the current revision), `key_file` (still present, "
+            "private and well-formed) and `backlog`: counts of sync conflicts and "
+            "quarantined mutations by status, and of person encodings the matching loop has "
+            "not compared yet. Counts only, never an identifier."
+        ),
         responses=problem_responses(503),
     )
     async def ready(self, runtime: RuntimeDep) -> Health:
@@ -50,4 +64,40 @@ class HealthController(Controller):
         expected = head_revisions(runtime.settings.effective_database_url)
         if current != expected:
             raise NotReady(N_("The database schema is not at the current migration."))
-        return Health(status="ok", database="ok", migrations=",".join(sorted(current)))
+        try:
+            load_key_file(runtime.settings.effective_key_file)
+        except KeyFileError:
+            raise NotReady() from None
+        async with runtime.db.read_session() as session:
+            backlog = await BacklogRepository(session).backlog()
+        return Health(
+            status="ok",
+            database="ok",
+            migrations=",".join(sorted(current)),
+            key_file="ok",
+            backlog=backlog,
+        )
+
+
+class MetricsController(Controller):
+    """Prometheus metrics, for admins only (the scraper signs in as an admin)."""
+
+    path = "/metrics"
+    tags = ["health"]
+    guards = [allow(Role.ADMIN)]
+
+    @get(
+        "/",
+        opt=READS,
+        summary="Metrics in the Prometheus text format (admins)",
+        description=(
+            "Request latency by route template and status, sync outcomes, conflict and "
+            "quarantine counts, the matching backlog, audit appends and sign-in outcomes. "
+            "No label carries an identifier."
+        ),
+        media_type="text/plain",
+        responses=problem_responses(*AUTHENTICATED_PROBLEMS),
+    )
+    async def metrics(self, db_session: DbSession) -> Response[bytes]:
+        set_backlog(await BacklogRepository(db_session).backlog())
+        return Response(exposition(), media_type=CONTENT_TYPE)

@@ -243,7 +243,6 @@ class InvestigationController(Controller):
 
     @get(
         _ONE + "/exports/{export_format:str}",
-        opt=READS,
         summary="Export: GraphSense TagPack YAML (`tagpack`) or CSV (`csv`)",
         description=(
             "The TagPack has one tag per address or transaction, `confidence: "
@@ -251,7 +250,7 @@ class InvestigationController(Controller):
             "A victim's own wallet is never exported."
         ),
         responses=problem_responses(*AUTHENTICATED_PROBLEMS, 404),
-        media_type="text/plain",
+        opt={**READS, "media_types": ("text/csv", "application/yaml")},
     )
     async def export(
         self,
@@ -266,7 +265,7 @@ class InvestigationController(Controller):
             body = await service.tagpack(principal, investigation_id)
             return Response(body, media_type="application/yaml; charset=utf-8")
         body = await service.csv(principal, investigation_id)
-        return Response(body, media_type="text/csv; charset=utf-8")
+        return Response(body, media_type="text/csv")  # Litestar adds "; charset=utf-8"
 
     @post(
         _ONE + "/disclosure-requests",

@@ -31,7 +31,7 @@ class SummaryController(Controller):
 
     @get(
         "/{operation_id:uuid}/summary",
-        opt=READS,
+        opt={**READS, "media_types": ("application/json", CSV)},
         summary="Counts by band, flag, nationality, age group and referral status, protected",
         description=(
             "Only cases with `aggregate_statistics` consent in force are counted. Counts from "
@@ -69,7 +69,7 @@ class SummaryController(Controller):
             _, tables = await service.tables(principal, operation_id, export="csv")
             return Response(
                 summary_csv(tables),
-                media_type=f"{CSV}; charset=utf-8",
+                media_type=CSV,  # Litestar adds "; charset=utf-8" to every text/ type
                 headers={"Content-Disposition": 'attachment; filename="summary.csv"'},
             )
         return Response(await service.summary(principal, operation_id))

@@ -7,8 +7,11 @@ in the table is called by every role, anonymously, and from a revoked device.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -17,6 +20,7 @@ from litestar.routes import HTTPRoute
 
 from backend.access.guards import allowed_roles
 from backend.access.roles import Role
+from tests.backend.world import CALLS, World, call_for
 from tests.conftest import Accounts, assert_problem
 
 ROLES = tuple(role.value for role in Role)
@@ -105,12 +109,16 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/disclosure-requests/{request_id}/decide"): frozenset({"coordinator"}),
     ("PUT", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
     ("DELETE", "/api/v1/linkage/cases/{case_id}/legal-basis"): frozenset({"coordinator"}),
+    ("GET", "/metrics"): frozenset({"admin"}),
     ("GET", "/health/live"): PUBLIC,
     ("GET", "/health/ready"): PUBLIC,
 }
 
 DOCS_PREFIX = "/docs"
 CONSOLE_PREFIX = "/console"
+CONTRACT = json.loads(
+    (Path(__file__).resolve().parents[2] / "openapi" / "openapi.json").read_text(encoding="utf-8")
+)
 
 
 def registered_routes(app: Litestar) -> dict[tuple[str, str], object]:
@@ -183,17 +191,73 @@ async def test_anonymous_callers_are_401(client: AsyncClient, method: str, path:
     assert_problem(await _call(client, method, path, {}), 401, "unauthenticated")
 
 
-@pytest.mark.parametrize(("method", "path"), CASES)
-async def test_each_role_is_admitted_or_refused_as_the_matrix_says(
-    client: AsyncClient, accounts: Accounts, method: str, path: str
+def documented_success(method: str, path: str) -> set[int]:
+    """The 2xx statuses the committed contract documents for the route."""
+    responses = CONTRACT["paths"][path][method.lower()]["responses"]
+    return {int(status) for status in responses if status.startswith("2")}
+
+
+def documented_media_types(method: str, path: str, status: int) -> set[str]:
+    """The media types the committed contract documents for one answer of the route."""
+    response = CONTRACT["paths"][path][method.lower()]["responses"][str(status)]
+    return set(response.get("content", {}))
+
+
+def assert_documented_answer(response: Any, method: str, path: str) -> None:
+    """The status is a documented success and the body comes in a documented media type."""
+    assert response.status_code in documented_success(method, path), (method, path, response.text)
+    documented = documented_media_types(method, path, response.status_code)
+    if not documented:
+        assert not response.content, (method, path, "an answer documented without a body")
+        return
+    sent = response.headers["content-type"]
+    base, _, parameters = sent.partition(";")
+    assert base.strip() in documented, (method, path, sent, documented)
+    assert parameters.count("charset") <= 1, (method, path, sent)
+
+
+def test_every_route_has_a_seeded_call() -> None:
+    assert set(CALLS) == set(MATRIX)
+
+
+async def _admitted_or_refused(client: AsyncClient, world: World, method: str, path: str) -> None:
+    expected = documented_success(method, path)
+    admitted = MATRIX[(method, path)]
+    assert admitted is not None
+    # Refused roles first: a refusal must change nothing the admitted call then needs.
+    for role in sorted(set(ROLES) - admitted):
+        call = call_for(world, method, path, role)
+        response = await client.request(
+            method, call.url, params=call.params, json=call.json, headers=world.headers[role]
+        )
+        assert_problem(response, 403, "forbidden")
+    for role in sorted(admitted):
+        call = call_for(world, method, path, role)
+        response = await client.request(
+            method, call.url, params=call.params, json=call.json, headers=world.headers[role]
+        )
+        assert response.status_code in expected, (method, path, role, expected, response.text)
+        assert_documented_answer(response, method, path)
+
+
+READS = [(m, p) for (m, p) in CASES if m == "GET"]
+WRITES = [(m, p) for (m, p) in CASES if m != "GET"]
+
+
+async def test_each_role_reads_or_is_refused_as_the_matrix_says(
+    client: AsyncClient, world: World
 ) -> None:
-    for role in ROLES:
-        _, headers = await accounts.signed_in(role)
-        response = await _call(client, method, path, headers)
-        if role in MATRIX[(method, path)]:  # type: ignore[operator]
-            assert response.status_code not in {401, 403}, (role, response.text)  # type: ignore[attr-defined]
-        else:
-            assert_problem(response, 403, "forbidden")
+    """Reads change nothing another read needs: one seeded world serves them all."""
+    for method, path in READS:
+        await _admitted_or_refused(client, world, method, path)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
+async def test_each_role_writes_or_is_refused_as_the_matrix_says(
+    client: AsyncClient, world: World, method: str, path: str
+) -> None:
+    """Admitted means the documented success, on a real object; refused means a 403 problem."""
+    await _admitted_or_refused(client, world, method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), CASES)
@@ -211,9 +275,12 @@ async def test_a_revoked_device_is_told_to_wipe_on_every_route(
 @pytest.mark.parametrize(
     ("method", "path"), [(m, p) for (m, p), r in MATRIX.items() if r is PUBLIC]
 )
-async def test_public_routes_need_no_token(client: AsyncClient, method: str, path: str) -> None:
-    response = await _call(client, method, path, {})
-    assert response.status_code not in {401, 403}  # type: ignore[attr-defined]
+async def test_public_routes_need_no_token(
+    client: AsyncClient, world: World, method: str, path: str
+) -> None:
+    call = call_for(world, method, path, "anonymous")
+    response = await client.request(method, call.url, params=call.params, json=call.json)
+    assert_documented_answer(response, method, path)
 
 
 async def test_openapi_ui_and_document_are_public(client: AsyncClient) -> None:

@@ -3,8 +3,9 @@
 Every operation in ``openapi/openapi.json`` is fed generated requests, both
 schema-conforming (positive) and schema-violating (negative), as a role the
 route admits. Every answer must be below 500, and every error a problem.
-The CI profile is short; ``LANTERN_FUZZ_EXAMPLES=500 pytest tests/contract``
-runs a long one.
+The CI profile is short; ``make test-long`` (``LANTERN_TEST_PROFILE=long``) or
+``LANTERN_FUZZ_EXAMPLES=500 pytest tests/contract`` runs a long one.
+tests/contract/test_fuzz_seeded.py fuzzes the app itself, in process, on seeded data.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from schemathesis import GenerationMode
 
 from tests.backend.test_authorization_matrix import MATRIX
 from tests.conftest import Accounts
+from tests.profile import size
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 SCHEMA = schemathesis.openapi.from_dict(json.loads(COMMITTED.read_text(encoding="utf-8")))
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
-EXAMPLES = int(os.environ.get("LANTERN_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("LANTERN_FUZZ_EXAMPLES", size(ci=12, long=500)))
 
 
 def _role_for(method: str, path: str) -> str | None:

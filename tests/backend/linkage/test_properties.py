@@ -1,6 +1,7 @@
 """Random keys, spelled by the oracle, round-trip through ``normalize``; one typo is caught.
 
-A short run here; ``-m slow`` runs many more examples.
+A short run here; the ``slow`` variants run more examples (many more with
+``LANTERN_TEST_PROFILE=long``, see tests/profile.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from backend.linkage.addresses import AddressError, Chain, normalize
 from tests.backend.linkage import oracle
+from tests.profile import size
 
 B20 = st.binary(min_size=20, max_size=20)
 B32 = st.binary(min_size=32, max_size=32)
@@ -152,11 +154,11 @@ def test_any_text_is_candidates_or_an_address_error(text: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(SPELLINGS))
 def test_random_keys_round_trip_long(name: str) -> None:
-    _run(2000, _round_trip, SPELLINGS[name][0])
+    _run(size(ci=150, long=2000), _round_trip, SPELLINGS[name][0])
 
 
 @pytest.mark.slow
-@_examples(20000)
+@_examples(size(ci=800, long=20000))
 @given(st.text(max_size=140))
 def test_any_text_long(text: str) -> None:
     test_any_text_is_candidates_or_an_address_error.hypothesis.inner_test(text)  # type: ignore[attr-defined]

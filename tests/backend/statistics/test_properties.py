@@ -1,6 +1,7 @@
 """Properties of protect() over random tables, checked against the tests' own attacker.
 
-A short run here; ``-m slow`` runs many more examples.
+A short run here; the ``slow`` variant runs more examples (many more with
+``LANTERN_TEST_PROFILE=long``, see tests/profile.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from backend.statistics import OneWayTable, ProtectedOneWayTable, ProtectedTable, Table, protect
 from tests.backend.statistics import attacker
+from tests.profile import size
 
 # Counts skewed to small values: most draws land in 0..4, where suppression bites.
 COUNT = st.one_of(st.integers(0, 4), st.integers(0, 4), st.integers(0, 12), st.integers(0, 60))
@@ -94,7 +96,11 @@ def test_protected_tables_hold_every_property(table: Table | OneWayTable, k: int
 
 
 @pytest.mark.slow
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=size(ci=100, long=2000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(table=tables(), k=K)
 def test_protected_tables_hold_every_property_long_run(table: Table | OneWayTable, k: int) -> None:
     check(table, k)

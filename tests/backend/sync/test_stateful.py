@@ -52,6 +52,7 @@ from backend.runtime import Runtime
 from tests.backend.sync.model import CASE_FIELDS, CHILD_FIELDS, REFERRAL_STATUSES, Model
 from tests.backend.sync.support import PULL, PUSH, Device, case_data, field_operation, mutation
 from tests.conftest import Accounts
+from tests.profile import size
 
 T = TypeVar("T")
 ACTORS = ("cw1", "cw2", "coord")
@@ -402,13 +403,10 @@ def test_devices_converge_with_nothing_lost_or_duplicated(
 
 
 @pytest.mark.slow
-def test_devices_converge_long_run(
-    app: Litestar, runtime: Runtime, database_url: str, request: pytest.FixtureRequest
-) -> None:
-    # About 100-200 s: `make test` selects no marker and would run it twice (both databases).
-    if "slow" not in str(request.config.getoption("markexpr")):
-        pytest.skip("the long run: select it with -m slow")
-    _run_machine(app, runtime, examples=100, steps=50)
+def test_devices_converge_long_run(app: Litestar, runtime: Runtime, database_url: str) -> None:
+    # Long (about 100-200 s) only with LANTERN_TEST_PROFILE=long; CI runs longer programs
+    # than the test above, a few of them.
+    _run_machine(app, runtime, examples=size(ci=4, long=100), steps=size(ci=50, long=50))
 
 
 # -- bugs the machine found its way to, pinned as minimal reproductions --------------------
