@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.policy import SEALED_ROLES
 from backend.access.principal import Principal
-from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
+from backend.audit.services import AuditEvent, AuditLog
 from backend.cases.repositories import CaseRepository
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import ApprovedRecord, DisclosureRequest, Investigation
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict
 from backend.i18n import N_
+from backend.investigations.refusals import refused
 from backend.investigations.repositories import (
     InvestigationRepository,
     LinkageRepository,
@@ -80,26 +81,6 @@ class Revelations:
                 continue
             found |= {(c.chain, c.canonical) for c in candidates}
         return [RevealedWallet(chain=c, address=a) for c, a in sorted(found)]  # type: ignore[arg-type]
-
-
-def _refused(
-    runtime: Runtime,
-    principal: Principal,
-    message: str,
-    *,
-    action: str,
-    object_type: str,
-    object_id: uuid.UUID,
-) -> NotFound:
-    return refused_as_not_found(
-        message,
-        keyring=runtime.keyring,
-        action=action,
-        actor_id=principal.user_id,
-        actor_role=principal.role,
-        object_type=object_type,
-        object_id=object_id,
-    )
 
 
 class DisclosureDecisions:
@@ -164,7 +145,7 @@ class DisclosureDecisions:
         row, operation_id = found if found is not None else (None, None)
         investigation = await self.investigations.get(row.investigation_id) if row else None
         if row is None or operation_id is None or investigation is None:
-            raise _refused(
+            raise refused(
                 self.runtime,
                 principal,
                 N_("No such disclosure request about your operations' cases."),
@@ -209,7 +190,7 @@ class DisclosureDecisions:
         """
         scope = await self.operations.ids_for_member(principal.user_id)
         if await self.cases.case_in(case_id, scope) is None:
-            raise _refused(
+            raise refused(
                 self.runtime,
                 principal,
                 N_("No such case among your operations."),

@@ -23,18 +23,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.principal import Principal
-from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
+from backend.audit.services import AuditEvent, AuditLog
 from backend.crypto.keys import KeyRing
 from backend.crypto.vault import Vault, WrappedKey
 from backend.db.base import utcnow
 from backend.db.models import DisclosureRequest, Investigation
-from backend.errors import Conflict, FieldError, NotFound, ValidationFailed
+from backend.errors import Conflict, FieldError, ValidationFailed
 from backend.i18n import N_
 from backend.investigations import exports
 from backend.investigations.disclosures import Revelations
 from backend.investigations.graph import HubRule, clusters
 from backend.investigations.projection import WalletTagger, search_key
 from backend.investigations.reach import note_reach
+from backend.investigations.refusals import refused
 from backend.investigations.repositories import (
     InvestigationRepository,
     LinkageRepository,
@@ -99,27 +100,6 @@ class References:
     def operation(self, operation_id: uuid.UUID) -> str:
         """The operation's pseudonym in this investigation."""
         return "op_" + self._mac(b"operation", operation_id)[:8].hex()
-
-
-def _refused(
-    runtime: Runtime,
-    principal: Principal,
-    message: str,
-    *,
-    action: str,
-    object_type: str,
-    object_id: uuid.UUID,
-) -> NotFound:
-    """Not found, the attempt audited (an object out of the caller's scope never shows)."""
-    return refused_as_not_found(
-        message,
-        keyring=runtime.keyring,
-        action=action,
-        actor_id=principal.user_id,
-        actor_role=principal.role,
-        object_type=object_type,
-        object_id=object_id,
-    )
 
 
 def _invalid(field: str, exc: InvalidValue, location: str = "query") -> ValidationFailed:
@@ -191,7 +171,7 @@ class InvestigationService:
             investigation_id, principal.user_id, for_update=for_update
         )
         if row is None:
-            raise _refused(
+            raise refused(
                 self.runtime,
                 principal,
                 _NOT_YOURS,
@@ -607,7 +587,7 @@ class InvestigationService:
             None,
         )
         if match is None:
-            raise _refused(
+            raise refused(
                 self.runtime,
                 principal,
                 N_("No such case reference in this investigation."),
