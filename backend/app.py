@@ -27,6 +27,7 @@ from backend.auth.controllers import AuthController, DeviceController, provide_p
 from backend.auth.limits import AnonymousRateLimit, RateLimits
 from backend.auth.middleware import BearerAuthenticationMiddleware
 from backend.cases.controllers import CaseController
+from backend.cases.projection import TRIAGE_STAGE, TriageProjector
 from backend.consent.services import CONSENT_STAGE, ConsentProjector
 from backend.console.glue import CONSOLE_PATH, template_config
 from backend.console.router import console_routes
@@ -138,10 +139,17 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     # What a transaction writes last, in this order, and who keeps a view of synced
     # records: registered here, explicitly, never by importing a module.
-    install_commit_stages([AUDIT_STAGE, CONSENT_STAGE, LINKAGE_STAGE, CHANGE_LOG_STAGE])
+    install_commit_stages(
+        [AUDIT_STAGE, CONSENT_STAGE, LINKAGE_STAGE, CHANGE_LOG_STAGE, TRIAGE_STAGE]
+    )
     return replace(
         runtime,
-        projectors=(ConsentProjector(), LinkageProjector(runtime), DuplicateProjector(runtime)),
+        projectors=(
+            ConsentProjector(),
+            LinkageProjector(runtime),
+            DuplicateProjector(runtime),
+            TriageProjector(),
+        ),
     )
 
 

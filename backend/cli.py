@@ -118,6 +118,29 @@ def db_upgrade(revision: str) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     upgrade(settings.effective_database_url, revision)
     click.echo(f"database at {revision}", err=True)
+    if revision == "head":
+        built = asyncio.run(_fill_triage_once(settings))
+        if built is not None:
+            click.echo(f"triage lines computed for {built} cases", err=True)
+
+
+async def _fill_triage_once(settings: Settings) -> int | None:
+    """Fill the triage projection the first time the schema has it (None: already filled)."""
+    from backend.cases.projection import rebuild
+    from backend.db.engine import Database
+    from backend.db.models import ServerState
+    from backend.db.session import write_transaction
+
+    database = Database(settings)
+    try:
+        async with write_transaction(database) as session:
+            if await session.get(ServerState, "triage_built") is not None:
+                return None
+            count = await rebuild(session)
+            session.add(ServerState(key="triage_built", value="1"))
+            return count
+    finally:
+        await database.dispose()
 
 
 @db.command("downgrade")
@@ -681,6 +704,24 @@ def linkage_reindex() -> None:
             return await reindex(session, runtime)
 
     click.echo(f"reindexed {_run(work)} disclosure records")
+
+
+@main.group()
+def triage() -> None:
+    """The triage projection coordinators' lists read."""
+
+
+@triage.command("rebuild")
+def triage_rebuild() -> None:
+    """Recompute every case's triage line from the synced records' facets."""
+    from backend.cases.projection import rebuild
+    from backend.db.session import write_transaction
+
+    async def work(runtime: Runtime) -> int:
+        async with write_transaction(runtime.db) as session:
+            return await rebuild(session)
+
+    click.echo(f"triage lines computed for {_run(work)} cases")
 
 
 def _sqlite_path(settings: Settings) -> Path:

@@ -4,16 +4,48 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import Conflict, DataKey, Quarantined, Record
+from backend.cases.triage import TRIAGE_ENTITIES
+from backend.consent.repositories import state_clause
+from backend.db.models import CaseTriage, Conflict, DataKey, Quarantined, Record
 
-__all__ = ["CaseRepository"]
+__all__ = ["CaseRepository", "TriageQuery"]
 
-#: The records whose facets make a case's triage line.
-TRIAGE_ENTITIES = ("case", "screening", "referral", "consent")
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TriageQuery:
+    """What a triage page asks of the projection (``None`` matches everything)."""
+
+    operations: Collection[uuid.UUID]
+    band: str | None = None
+    flag: str | None = None
+    referral_status: str | None = None
+    consent_purpose: str | None = None
+    consent_state: str | None = None
+    nationality_tags: Collection[str] | None = None
+    age_group: str | None = None
+
+
+def _where(query: TriageQuery) -> list[ColumnElement[bool]]:
+    t = CaseTriage
+    found: list[ColumnElement[bool]] = [t.operation_id.in_(list(query.operations))]
+    if query.band is not None:
+        found.append(t.band == query.band)
+    if query.flag is not None:
+        found.append(t.flags.contains(f",{query.flag},", autoescape=True))
+    if query.referral_status is not None:
+        found.append(t.referral_statuses.contains(f",{query.referral_status},", autoescape=True))
+    if query.consent_purpose is not None:
+        found.append(state_clause(t.case_id, query.consent_purpose, query.consent_state))
+    if query.nationality_tags is not None:
+        found.append(t.nationality_tag.in_(list(query.nationality_tags)))
+    if query.age_group is not None:
+        found.append(t.age_group == query.age_group)
+    return found
 
 
 class CaseRepository:
@@ -21,6 +53,25 @@ class CaseRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def triage_page(
+        self, query: TriageQuery, *, limit: int, offset: int
+    ) -> tuple[list[CaseTriage], int]:
+        """A page of the triage projection, most urgent first, and how many lines match."""
+        if not query.operations:
+            return [], 0
+        where = _where(query)
+        total = await self.session.scalar(
+            select(func.count()).select_from(CaseTriage).where(*where)
+        )
+        rows = await self.session.scalars(
+            select(CaseTriage)
+            .where(*where)
+            .order_by(CaseTriage.urgency, CaseTriage.updated_at.desc(), CaseTriage.case_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), int(total or 0)
 
     async def triage_records(self, operations: Collection[uuid.UUID]) -> list[Record]:
         """Live case, screening, referral and consent records of these operations."""

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.principal import Principal
 from backend.audit.services import AuditEvent, AuditLog, refused_as_not_found
-from backend.cases.repositories import CaseRepository
+from backend.cases.repositories import CaseRepository, TriageQuery
 from backend.cases.schemas import CaseDetail, CaseLine, ConflictRef, QuarantineRef, RecordOut
+from backend.cases.triage import FacetRow, triage_facts, urgency
 from backend.consent.repositories import ConsentRepository
 from backend.crypto.vault import SealedValueError, Vault, WrappedKey
 from backend.db.models import Record
@@ -49,20 +50,6 @@ class CaseFilter:
     consent_state: str | None = None
     nationality: str | None = None
     age_group: str | None = None
-
-
-def urgency(*, flags: set[str], band: str | None) -> int:
-    """Lower is more urgent: a child with immediate needs first."""
-    child, needs = "child" in flags, "immediate_needs" in flags
-    if child and needs:
-        return 0
-    if needs:
-        return 1
-    if child:
-        return 2
-    if "forced_criminality" in flags:
-        return 3
-    return {"strong_indicators": 4, "some_indicators": 5}.get(band or "", 6)
 
 
 class CaseService:
@@ -121,17 +108,43 @@ class CaseService:
     async def triage_counted(
         self, principal: Principal, where: CaseFilter, *, limit: int, offset: int
     ) -> tuple[list[CaseLine], int]:
-        """One page of :meth:`triage`, and how many cases match in all."""
+        """One page of :meth:`triage`, and how many cases match in all.
+
+        Read from the triage projection in SQL (filters, order, page, count);
+        no record, sealed or not, is read.
+        """
         scope = await self._scope(principal, where.operation_id)
-        records = await self.cases.triage_records(scope)
-        consents = await self.consents.states({r.case_id for r in records})
-        lines = self.triage_lines(records, consents)
-        tag = (
-            nationality_tags(self.runtime.keyring, where.nationality) if where.nationality else None
+        query = TriageQuery(
+            operations=scope,
+            band=where.band,
+            flag=where.flag,
+            referral_status=where.referral_status,
+            consent_purpose=where.consent_purpose,
+            consent_state=where.consent_state if where.consent_purpose is not None else None,
+            nationality_tags=(
+                nationality_tags(self.runtime.keyring, where.nationality)
+                if where.nationality
+                else None
+            ),
+            age_group=where.age_group,
         )
-        chosen = [line for line, facets in lines if self._matches(line, facets, where, tag)]
-        chosen.sort(key=lambda line: (line.urgency, -line.updated_at.timestamp(), str(line.id)))
-        page = chosen[offset : offset + limit]
+        rows, total = await self.cases.triage_page(query, limit=limit, offset=offset)
+        consents = await self.consents.states({row.case_id for row in rows})
+        page = [
+            CaseLine(
+                id=row.case_id,
+                operation_id=row.operation_id,
+                case_code=row.case_code,
+                age_group=row.age_group,
+                band=row.band,  # type: ignore[arg-type]
+                flags=[f for f in row.flags.split(",") if f],
+                referral_statuses=[s for s in row.referral_statuses.split(",") if s],
+                consents=dict(consents.get(row.case_id, {})),
+                urgency=row.urgency,
+                updated_at=row.updated_at,
+            )
+            for row in rows
+        ]
         self.audit.record(
             AuditEvent(
                 action="case.search",
@@ -144,28 +157,7 @@ class CaseService:
                 },
             )
         )
-        return page, len(chosen)
-
-    @staticmethod
-    def _matches(
-        line: CaseLine, facets: dict[str, Any], where: CaseFilter, tag: frozenset[str] | None
-    ) -> bool:
-        if where.band is not None and line.band != where.band:
-            return False
-        if where.flag is not None and where.flag not in line.flags:
-            return False
-        if (
-            where.referral_status is not None
-            and where.referral_status not in line.referral_statuses
-        ):
-            return False
-        if where.consent_purpose is not None:
-            state = line.consents.get(where.consent_purpose)
-            if state is None or (where.consent_state is not None and state != where.consent_state):
-                return False
-        if where.age_group is not None and line.age_group != where.age_group:
-            return False
-        return tag is None or facets.get("nationality_tag") in tag
+        return page, total
 
     @staticmethod
     def triage_lines(
@@ -175,44 +167,27 @@ class CaseService:
 
         ``consents`` is the standing state per purpose of each case (the consent rule's answer).
         """
-        by_case: dict[uuid.UUID, list[Record]] = defaultdict(list)
-        for record in records:
-            by_case[record.case_id].append(record)
-        lines = []
-        for case_id, group in by_case.items():
-            case = next((r for r in group if r.entity == "case"), None)
-            if case is None:
-                continue
-            facets = msgspec.json.decode(case.facets)
-            band, flags = None, set()
-            screenings = [r for r in group if r.entity == "screening"]
-            for screening in sorted(screenings, key=lambda r: r.updated_at):
-                details = msgspec.json.decode(screening.facets)
-                if details.get("completed"):
-                    band = details.get("band")
-                    flags |= set(details.get("flags") or [])
-            referrals = sorted(
-                {
-                    str(msgspec.json.decode(r.facets).get("status"))
-                    for r in group
-                    if r.entity == "referral"
-                }
+        facts = triage_facts(
+            FacetRow(r.entity, r.case_id, r.operation_id, r.facets, r.updated_at) for r in records
+        )
+        return [
+            (
+                CaseLine(
+                    id=f.case_id,
+                    operation_id=f.operation_id,
+                    case_code=f.case_facets.get("case_code"),
+                    age_group=str(f.case_facets.get("age_group") or "unknown"),
+                    band=f.band,  # type: ignore[arg-type]
+                    flags=sorted(f.flags),
+                    referral_statuses=list(f.referral_statuses),
+                    consents=dict(consents.get(f.case_id, {})),
+                    urgency=f.urgency,
+                    updated_at=f.updated_at,
+                ),
+                f.case_facets,
             )
-            updated = max(r.updated_at for r in group)
-            line = CaseLine(
-                id=case_id,
-                operation_id=case.operation_id,
-                case_code=facets.get("case_code"),
-                age_group=str(facets.get("age_group") or "unknown"),
-                band=band,
-                flags=sorted(flags),
-                referral_statuses=referrals,
-                consents=dict(consents.get(case_id, {})),
-                urgency=urgency(flags=flags, band=band),
-                updated_at=updated,
-            )
-            lines.append((line, facets))
-        return lines
+            for f in facts
+        ]
 
     async def open(self, principal: Principal, case_id: uuid.UUID, *, purpose: str) -> CaseDetail:
         """The case decrypted, with its records, conflicts and quarantine; an audited read.

@@ -21,7 +21,7 @@ from backend.consent.rules import GIVEN, ConsentRecord, step
 from backend.db.base import utcnow
 from backend.db.models import ConsentState
 
-__all__ = ["ConsentRepository", "apply_received", "given_clause"]
+__all__ = ["ConsentRepository", "apply_received", "given_clause", "state_clause"]
 
 
 def given_clause(case_id: ColumnElement[Any] | Any, purpose: str) -> ColumnElement[bool]:
@@ -33,6 +33,16 @@ def given_clause(case_id: ColumnElement[Any] | Any, purpose: str) -> ColumnEleme
             ConsentState.state == GIVEN,
         )
     )
+
+
+def state_clause(
+    case_id: ColumnElement[Any] | Any, purpose: str, state: str | None
+) -> ColumnElement[bool]:
+    """SQL: a consent for ``purpose`` of the case stands (in ``state``, if given)."""
+    conditions = [ConsentState.case_id == case_id, ConsentState.purpose == purpose]
+    if state is not None:
+        conditions.append(ConsentState.state == state)
+    return exists(select(ConsentState.case_id).where(*conditions))
 
 
 class ConsentRepository:

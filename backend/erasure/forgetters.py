@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.cases.projection import forget_case as forget_triage
 from backend.consent.services import forget_case as forget_consent
 from backend.duplicates.services import forget_case as forget_person_encoding
 from backend.investigations.repositories import forget_case as forget_linkage
@@ -42,4 +43,5 @@ FORGETTERS: tuple[Forgetter, ...] = (
     forget_person_encoding,
     forget_linkage,
     forget_consent,
+    forget_triage,
 )

@@ -30,6 +30,7 @@ from backend.db.models.records import (
     ServerState,
 )
 from backend.db.models.statistics import StatisticsRelease
+from backend.db.models.triage import CaseTriage
 
 __all__ = [
     "AccessToken",
@@ -38,6 +39,7 @@ __all__ = [
     "CaseBasis",
     "CaseLifecycle",
     "CaseTransfer",
+    "CaseTriage",
     "Change",
     "Conflict",
     "ConsentState",

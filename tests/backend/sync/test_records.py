@@ -194,8 +194,19 @@ async def test_the_fast_and_slow_paths_store_identical_rows(
 
 
 def test_start_up_registers_every_projector_and_commit_stage_in_order(runtime: Runtime) -> None:
-    assert [p.name for p in runtime.projectors] == ["consent", "linkage index", "person encodings"]
-    assert installed() == ["audit log", "consent", "linkage index", "change log"]
+    assert [p.name for p in runtime.projectors] == [
+        "consent",
+        "linkage index",
+        "person encodings",
+        "triage",
+    ]
+    assert installed() == [
+        "audit log",
+        "consent",
+        "linkage index",
+        "change log",
+        "triage",
+    ]
 
 
 _REFERRAL = {"service": "medical", "status": "proposed"}
