@@ -167,7 +167,7 @@ class BulkPath:
             or mutation.id in existing
             or mutation.id in slow
             or mutation.id in new_cases
-            or mutation.id in self.push.waiting
+            or mutation.id in self.push.applier.waiting
         ):
             return None
         try:
@@ -186,7 +186,7 @@ class BulkPath:
             key = self.store.keys[case_id]
         else:
             case_id = uuid.UUID(str(values["case_id"]))
-            if case_id in slow or case_id in self.push.waiting:
+            if case_id in slow or case_id in self.push.applier.waiting:
                 return None
             if case_id in new_cases:
                 operation_id = new_cases[case_id]
@@ -205,8 +205,8 @@ class BulkPath:
             if key is None:
                 return None
         try:
-            self.push.check_consent_time(mutation, values)
-            values = self.push.assessed(mutation, values)
+            self.push.applier.check_consent_time(mutation, values)
+            values = self.push.applier.assessed(mutation, values)
         except Rejected:
             return None
         if mutation.entity == "case":
