@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.access.principal import Principal
 from backend.access.roles import Role
+from backend.crypto.vault import DataKey as PlainKey
 from backend.db.base import utcnow
 from backend.db.models import Conflict, Quarantined, Record
 from backend.db.session import savepoint
@@ -360,7 +361,7 @@ class MutationApplier:
         principal: Principal,
         mutation: MutationIn,
         record: Record,
-        key: Any,
+        key: PlainKey,
         name: str,
         value: Any,
         kind: str,
