@@ -50,6 +50,7 @@ from backend.investigations.controllers import (
     LegalBasisController,
 )
 from backend.investigations.projection import LINKAGE_STAGE, LinkageProjector
+from backend.investigations.reach import REACH_STAGE
 from backend.linkage.controllers import AddressController
 from backend.metrics import install_audit_counter
 from backend.observability import configure_logging, with_request_context
@@ -140,7 +141,14 @@ def build_runtime(settings: Settings) -> Runtime:
     # What a transaction writes last, in this order, and who keeps a view of synced
     # records: registered here, explicitly, never by importing a module.
     install_commit_stages(
-        [AUDIT_STAGE, CONSENT_STAGE, LINKAGE_STAGE, CHANGE_LOG_STAGE, TRIAGE_STAGE]
+        [
+            AUDIT_STAGE,
+            CONSENT_STAGE,
+            LINKAGE_STAGE,
+            REACH_STAGE,
+            CHANGE_LOG_STAGE,
+            TRIAGE_STAGE,
+        ]
     )
     return replace(
         runtime,

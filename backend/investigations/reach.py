@@ -20,15 +20,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
+from backend.db.outbox import CommitStage
 from backend.db.session import AFTER_READ, READ_ONLY
 from backend.investigations.repositories import save_reach
 
-__all__ = ["REACH_BUFFER", "note_reach"]
+__all__ = ["REACH_BUFFER", "REACH_STAGE", "note_reach"]
 
 #: ``session.info`` key of the cases reached in a transaction (carried past a read).
 REACH_BUFFER = AFTER_READ + "investigations.reach"
@@ -49,19 +49,21 @@ def note_reach(
         )
 
 
-@event.listens_for(Session, "before_commit")
 def _write_reach(session: Session) -> None:
     """Write the reached cases as the writing transaction's last statements."""
-    if session.info.get(READ_ONLY) or session.in_nested_transaction():
-        return  # a read hands them on with its audit; a savepoint waits for the real commit
+    if session.info.get(READ_ONLY):
+        return  # a read hands them on with its audit
     buffer = session.info.pop(REACH_BUFFER, None)
     if buffer:
         # In key order: concurrent writers of overlapping rows then wait, never deadlock.
         save_reach(session, [buffer[k] for k in sorted(buffer)])
 
 
-@event.listens_for(Session, "after_rollback")
 def _discard_reach(session: Session) -> None:
     """A failed request reached nothing."""
-    if not session.in_nested_transaction() and not session.info.get(READ_ONLY):
+    if not session.info.get(READ_ONLY):
         session.info.pop(REACH_BUFFER, None)
+
+
+#: Writes what a transaction's queries reached (installed at start-up by ``backend.app``).
+REACH_STAGE = CommitStage(name="investigation reach", write=_write_reach, discard=_discard_reach)

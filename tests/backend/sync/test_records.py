@@ -204,6 +204,7 @@ def test_start_up_registers_every_projector_and_commit_stage_in_order(runtime: R
         "audit log",
         "consent",
         "linkage index",
+        "investigation reach",
         "change log",
         "triage",
     ]
