@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -118,14 +119,39 @@ class Sessions:
         self.headers[role] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def _tolerated(failure: BaseException) -> bool:
+    """A "negative" request that was not really invalid as sent.
+
+    This test replaces every generated Authorization header with a valid token,
+    and the server ignores query parameters it does not know (docs/api.md); a
+    negative case whose only violations were those is a valid request.
+    """
+    if not isinstance(failure, AcceptedNegativeData):
+        return False
+    violations = [
+        line.strip()[2:]
+        for line in str(failure).splitlines()
+        if line.strip().startswith("- ") and ":" in line
+    ]
+    return bool(violations) and all(
+        v == "query: violates `additionalProperties`"
+        or (v.startswith("header:") and "Authorization" in v)
+        for v in violations
+    )
+
+
 def _send(sessions: Sessions, case: Any, role: str | None, mode: GenerationMode) -> None:
     headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
     if role is not None:
         headers.update(sessions.headers[role])
     response = case.call(headers=headers)
-    case.validate_response(
-        response, checks=NEGATIVE_CHECKS if mode is GenerationMode.NEGATIVE else CHECKS
-    )
+    try:
+        case.validate_response(
+            response, checks=NEGATIVE_CHECKS if mode is GenerationMode.NEGATIVE else CHECKS
+        )
+    except FailureGroup as group:
+        if not all(_tolerated(failure) for failure in group.exceptions):
+            raise
     # A logout (or a token revoked by a generated call) ended this role's session.
     ended = response.status_code == 401 or (
         case.path == "/api/v1/auth/logout" and response.status_code == 204
