@@ -219,7 +219,6 @@ class RecordStore:
         record.facets, record.assigned_to = readable(
             self.runtime.keyring, record.entity, merged, self.runtime.instruments
         )
-        record.deleted = False
         record.updated_at = utcnow()
         now = str(record.assigned_to) if record.assigned_to else None
         reassigned = record.entity == "case" and former != now

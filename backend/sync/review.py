@@ -128,6 +128,7 @@ class ReviewService:
             if record is None or key is None:
                 raise ConflictError(N_("The record is gone; keep the server's value."))
             current = self.store.open(key, record)
+            record.deleted = False  # the device's value brings a deleted record back
             await self.store.revise(
                 record, key, {**current, row.field: _device_value(key, row)}, [row.field]
             )
