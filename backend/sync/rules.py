@@ -19,6 +19,7 @@ from backend.crypto.vault import Vault, WrappedKey
 from backend.db.models import Quarantined, Record
 from backend.errors import FieldError, Forbidden, LanternError, ValidationFailed
 from backend.i18n import N_
+from backend.problems import reason_without_value
 from backend.sync.entities import ENTITIES
 from backend.sync.repositories import RecordBrief
 from backend.sync.schemas import MutationIn
@@ -76,8 +77,9 @@ def _reason(message: str) -> tuple[str, str]:
     if text.startswith("Object missing required field"):
         return "required", "required"
     # Other messages name types and bounds, not values ("Expected `int`, got `str`",
-    # "Expected `str` of length <= 200"); quoted text is dropped all the same.
-    return re.sub(r"'[^']*'", "…", text), "invalid"
+    # "Expected `str` of length <= 200"); quoted text is dropped all the same, by the
+    # one rule every problem follows.
+    return reason_without_value(text), "invalid"
 
 
 def validated(mutation: MutationIn) -> dict[str, Any]:
