@@ -126,19 +126,14 @@ def db_upgrade(revision: str) -> None:
 
 async def _fill_triage_once(settings: Settings) -> int | None:
     """Fill the triage projection the first time the schema has it (None: already filled)."""
-    from backend.cases.projection import rebuild
+    from backend.cases.projection import fill_once
     from backend.db.engine import Database
-    from backend.db.models import ServerState
     from backend.db.session import write_transaction
 
     database = Database(settings)
     try:
         async with write_transaction(database) as session:
-            if await session.get(ServerState, "triage_built") is not None:
-                return None
-            count = await rebuild(session)
-            session.add(ServerState(key="triage_built", value="1"))
-            return count
+            return await fill_once(session)
     finally:
         await database.dispose()
 

@@ -14,15 +14,16 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from backend.cases.triage import TRIAGE_ENTITIES, FacetRow, TriageFacts, triage_facts
+from backend.cases.repositories import TriageLines, replace_triage_lines, triage_facet_rows
+from backend.cases.triage import TRIAGE_ENTITIES, TriageFacts, triage_facts
 from backend.db.models import CaseTriage, Record
 from backend.db.outbox import CommitStage, RecordWritten
 
-__all__ = ["TRIAGE_STAGE", "TriageProjector", "forget_case", "rebuild"]
+__all__ = ["TRIAGE_STAGE", "TriageProjector", "fill_once", "forget_case", "rebuild"]
 
 _T = cast(Table, CaseTriage.__table__)
 _R = cast(Table, Record.__table__)
@@ -78,23 +79,14 @@ def _row(facts: TriageFacts) -> dict[str, Any]:
     }
 
 
-def _facet_rows(where: Any) -> Any:
-    return select(_R.c.entity, _R.c.case_id, _R.c.operation_id, _R.c.facets, _R.c.updated_at).where(
-        _R.c.entity.in_(TRIAGE_ENTITIES), _R.c.deleted.is_(False), where
-    )
-
-
 def _write(session: Session) -> None:
     buffer: TouchedCases | None = session.info.pop(TRIAGE_BUFFER, None)
     if buffer is None or not buffer.ids:
         return
     cases = sorted(set(buffer.ids))
     session.flush()  # what this transaction changed in the records is read below
-    rows = [FacetRow(*row) for row in session.execute(_facet_rows(_R.c.case_id.in_(cases)))]
-    lines = [_row(facts) for facts in triage_facts(rows)]
-    session.execute(delete(_T).where(_T.c.case_id.in_(cases)))
-    if lines:
-        session.execute(insert(_T), lines)
+    lines = [_row(facts) for facts in triage_facts(triage_facet_rows(session, cases))]
+    replace_triage_lines(session, cases, lines)
 
 
 def _discard(session: Session) -> None:
@@ -108,24 +100,28 @@ TRIAGE_STAGE = CommitStage(name="triage", write=_write, discard=_discard)
 
 async def forget_case(session: AsyncSession, case_id: uuid.UUID) -> None:
     """An erased case leaves triage."""
-    await session.execute(delete(_T).where(_T.c.case_id == case_id))
+    await TriageLines(session).forget(case_id)
 
 
 async def rebuild(session: AsyncSession, *, page: int = 2000) -> int:
     """Recompute every line from the records (after an upgrade or a restore); returns cases."""
-    await session.execute(delete(_T))
+    lines_table = TriageLines(session)
+    await lines_table.clear()
     count = 0
     after: uuid.UUID | None = None
-    while True:
-        query = select(_R.c.id).where(_R.c.entity == "case", _R.c.deleted.is_(False))
-        if after is not None:
-            query = query.where(_R.c.id > after)
-        ids = list((await session.execute(query.order_by(_R.c.id).limit(page))).scalars())
-        if not ids:
-            return count
-        rows = [FacetRow(*row) for row in await session.execute(_facet_rows(_R.c.case_id.in_(ids)))]
-        lines = [_row(facts) for facts in triage_facts(rows)]
-        if lines:
-            await session.execute(insert(_T), lines)
+    while ids := await lines_table.live_case_ids(after=after, limit=page):
+        lines = [_row(facts) for facts in triage_facts(await lines_table.facet_rows(ids))]
+        await lines_table.insert(lines)
         count += len(lines)
         after = ids[-1]
+    return count
+
+
+async def fill_once(session: AsyncSession) -> int | None:
+    """Fill the projection the first time the schema has it (``None``: filled before)."""
+    lines_table = TriageLines(session)
+    if await lines_table.built():
+        return None
+    count = await rebuild(session)
+    lines_table.mark_built()
+    return count

@@ -5,15 +5,95 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from backend.cases.triage import TRIAGE_ENTITIES
+from backend.cases.triage import TRIAGE_ENTITIES, FacetRow
 from backend.consent.repositories import state_clause
-from backend.db.models import CaseTriage, Conflict, DataKey, Quarantined, Record
+from backend.db.models import (
+    CaseTriage,
+    Conflict,
+    DataKey,
+    Quarantined,
+    Record,
+    ServerState,
+)
 
-__all__ = ["CaseRepository", "TriageQuery"]
+__all__ = [
+    "CaseRepository",
+    "TriageLines",
+    "TriageQuery",
+    "replace_triage_lines",
+    "triage_facet_rows",
+]
+
+_T = cast(Table, CaseTriage.__table__)
+_R = cast(Table, Record.__table__)
+#: ``server_state`` key set once the triage projection has been filled.
+_TRIAGE_BUILT = "triage_built"
+
+
+def _facet_rows(where: ColumnElement[bool]) -> Select[Any]:
+    return select(_R.c.entity, _R.c.case_id, _R.c.operation_id, _R.c.facets, _R.c.updated_at).where(
+        _R.c.entity.in_(TRIAGE_ENTITIES), _R.c.deleted.is_(False), where
+    )
+
+
+def triage_facet_rows(session: Session, cases: Collection[uuid.UUID]) -> list[FacetRow]:
+    """The live triage records of these cases (synchronous: the triage commit stage)."""
+    return [FacetRow(*row) for row in session.execute(_facet_rows(_R.c.case_id.in_(list(cases))))]
+
+
+def replace_triage_lines(
+    session: Session, cases: Collection[uuid.UUID], lines: list[dict[str, Any]]
+) -> None:
+    """Replace these cases' triage rows with ``lines`` (synchronous: the commit stage)."""
+    session.execute(delete(_T).where(_T.c.case_id.in_(list(cases))))
+    if lines:
+        session.execute(insert(_T), lines)
+
+
+class TriageLines:
+    """The triage projection as a whole: erasure and rebuilds."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def forget(self, case_id: uuid.UUID) -> None:
+        """Drop one case's line."""
+        await self.session.execute(delete(_T).where(_T.c.case_id == case_id))
+
+    async def clear(self) -> None:
+        """Drop every line (before a rebuild)."""
+        await self.session.execute(delete(_T))
+
+    async def live_case_ids(self, *, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        """Live case ids in id order, a page at a time."""
+        query = select(_R.c.id).where(_R.c.entity == "case", _R.c.deleted.is_(False))
+        if after is not None:
+            query = query.where(_R.c.id > after)
+        return list((await self.session.execute(query.order_by(_R.c.id).limit(limit))).scalars())
+
+    async def facet_rows(self, cases: Collection[uuid.UUID]) -> list[FacetRow]:
+        """The live triage records of these cases."""
+        result = await self.session.execute(_facet_rows(_R.c.case_id.in_(list(cases))))
+        return [FacetRow(*row) for row in result]
+
+    async def insert(self, lines: list[dict[str, Any]]) -> None:
+        """Add lines."""
+        if lines:
+            await self.session.execute(insert(_T), lines)
+
+    async def built(self) -> bool:
+        """Whether the projection was filled once (``lantern db upgrade``)."""
+        return await self.session.get(ServerState, _TRIAGE_BUILT) is not None
+
+    def mark_built(self) -> None:
+        """Note that the projection was filled."""
+        self.session.add(ServerState(key=_TRIAGE_BUILT, value="1"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,17 +7,20 @@ rebuild from scratch; erasure and transfer move the line as they move the case.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+from click.testing import CliRunner
 from httpx import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from backend.cases.projection import rebuild
 from backend.cases.services import CaseService
-from backend.db.models import CaseTriage, Record
+from backend.cli import main
+from backend.db.models import CaseTriage, Record, ServerState
 from backend.db.session import read_transaction, write_transaction
 from backend.runtime import Runtime
 from tests.backend.sync.support import case_data, field_operation, full_case, mutation, now
@@ -173,3 +176,22 @@ async def test_erasure_and_transfer_move_the_line_with_the_case(
     assert accepted.status_code == 200, accepted.text
     assert await _projected(runtime, field.operation_id) == {}
     assert set(await _projected(runtime, other.operation_id)) == {str(kept)}
+
+
+async def test_db_upgrade_fills_the_projection_once(
+    client: AsyncClient, accounts: Accounts, runtime: Runtime, settings_env: dict[str, str]
+) -> None:
+    """Data from before the projection existed gets its lines from `lantern db upgrade`."""
+    field = await field_operation(client, accounts)
+    await field.caseworker.push(full_case(field.operation_id))
+    before = await _projected(runtime, field.operation_id)
+    assert len(before) == 1
+    async with write_transaction(runtime.db) as session:  # as a database just migrated to 0015
+        await session.execute(delete(CaseTriage))
+        await session.execute(delete(ServerState).where(ServerState.key == "triage_built"))
+    upgrade = await asyncio.to_thread(CliRunner().invoke, main, ["db", "upgrade"], env=settings_env)
+    assert upgrade.exit_code == 0, upgrade.output
+    assert "triage lines computed for" in upgrade.output
+    assert await _projected(runtime, field.operation_id) == before
+    again = await asyncio.to_thread(CliRunner().invoke, main, ["db", "upgrade"], env=settings_env)
+    assert "triage lines computed" not in again.output  # once only
